@@ -1,0 +1,113 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules by layer: ShoalCore is the shared core both sides import (wire types, PKI,
+// DSSE bundles, config, errors). Each side keeps its library apart from its thin
+// executable so tests can drive the real code in-process.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "shoal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coordinator", targets: ["coordinator"]),
+        .executable(name: "agent", targets: ["agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "ShoalCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/ShoalCore",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalClient",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/ShoalClient",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalAgent",
+            dependencies: [
+                "ShoalCore",
+                "ShoalClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "agent/Sources/ShoalAgent",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "ShoalAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "agent/Sources/agent",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalCoordinator",
+            dependencies: [
+                "ShoalCore",
+                "ShoalClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "coordinator/Sources/ShoalCoordinator",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "coordinator",
+            dependencies: [
+                "ShoalCoordinator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "coordinator/Sources/coordinator",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalCoreTests",
+            dependencies: ["ShoalCore"],
+            path: "Tests/ShoalCoreTests"
+        ),
+        .testTarget(
+            name: "ShoalSystemTests",
+            dependencies: ["ShoalCore", "ShoalAgent", "ShoalCoordinator"],
+            path: "Tests/ShoalSystemTests"
+        ),
+    ]
+)

@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import ShoalCore
+
+/// The one HTTPS+JSON client both the agent and the operator CLI use to talk to the
+/// coordinator. Non-2xx answers become the `ShoalError` the server sent; transport
+/// failures become `net.unreachable` naming the URL.
+public final class APIClient: Sendable {
+    public let baseURL: String
+    private let http: HTTPClient
+    /// Largest response body read, so a confused peer cannot exhaust memory.
+    private let maxResponseBytes = 32 * 1024 * 1024
+
+    public init(baseURL: String, tls: TLSConfiguration) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10))
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    public func get<Response: Decodable>(_ path: String, as type: Response.Type = Response.self, timeout: TimeAmount = .seconds(30)) async throws -> Response {
+        let data = try await send(method: .GET, path: path, body: nil, timeout: timeout)
+        return try decodeResponse(type, data)
+    }
+
+    public func post<Body: Encodable, Response: Decodable>(
+        _ path: String, body: Body, as type: Response.Type = Response.self, timeout: TimeAmount = .seconds(30)
+    ) async throws -> Response {
+        let data = try await send(method: .POST, path: path, body: WireCoding.encode(body), timeout: timeout)
+        return try decodeResponse(type, data)
+    }
+
+    /// Sends raw bytes; returns the body of a 2xx answer.
+    public func send(method: HTTPMethod, path: String, body: Data?, timeout: TimeAmount) async throws -> Data {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: maxResponseBytes)
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw ShoalError(.unreachable, "cannot talk to the coordinator at \(baseURL): \(Self.describe(error)); check that it is running, that the URL is right, and that this host trusts its CA")
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            if let body = try? WireCoding.decoder().decode(APIErrorBody.self, from: data) {
+                throw body.shoalError
+            }
+            throw ShoalError(.internalError, "coordinator answered \(response.status.code) to \(method) \(path) without an error body")
+        }
+        return data
+    }
+
+    private func decodeResponse<Response: Decodable>(_ type: Response.Type, _ data: Data) throws -> Response {
+        do {
+            return try WireCoding.decoder().decode(type, from: data)
+        } catch {
+            throw ShoalError(.internalError, "coordinator sent a \(Response.self) this client cannot read: \(error)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOSSLError { return "TLS error: \(error)" }
+        if let error = error as? BoringSSLError { return "TLS error: \(error)" }
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Yams
+
+/// `/etc/shoal/agent.yaml`: what an agent needs to find and trust its coordinator.
+///
+/// ```yaml
+/// coordinator_url: https://10.0.0.1:8443
+/// state_dir: /var/lib/shoal-agent
+/// ca_file: /etc/shoal/ca.pem          # or ca_fingerprint: sha256:..., or ca_certificate: PEM
+/// join_token: shoal_...               # only until the node has enrolled
+/// heartbeat_interval: 10s
+/// labels: {role: compute}
+/// ```
+public struct AgentConfig: Codable, Sendable, Equatable {
+    public var coordinatorURL: String
+    public var stateDir: String
+    public var caFile: String?
+    public var caFingerprint: String?
+    public var caCertificate: String?
+    public var joinToken: String?
+    public var heartbeatInterval: String?
+    public var pollWait: String?
+    public var labels: [String: String]?
+    /// Overrides the hostname the node reports (several agents on one machine, tests, demos).
+    public var nodeName: String?
+
+    enum CodingKeys: String, CodingKey {
+        case coordinatorURL = "coordinator_url"
+        case stateDir = "state_dir"
+        case caFile = "ca_file"
+        case caFingerprint = "ca_fingerprint"
+        case caCertificate = "ca_certificate"
+        case joinToken = "join_token"
+        case heartbeatInterval = "heartbeat_interval"
+        case pollWait = "poll_wait"
+        case labels
+        case nodeName = "node_name"
+    }
+
+    public init(coordinatorURL: String, stateDir: String) {
+        self.coordinatorURL = coordinatorURL
+        self.stateDir = stateDir
+    }
+
+    public static let defaultPath = "/etc/shoal/agent.yaml"
+    public static let defaultStateDir = "/var/lib/shoal-agent"
+
+    public var heartbeatSeconds: Int {
+        get throws { try heartbeatInterval.map(DurationText.seconds) ?? 10 }
+    }
+
+    public var pollWaitSeconds: Int {
+        get throws { try pollWait.map(DurationText.seconds) ?? 25 }
+    }
+
+    /// Parses and validates; every problem names the field and what to put there.
+    public static func parse(yaml text: String, source: String = "agent config") throws -> AgentConfig {
+        let config: AgentConfig
+        do {
+            config = try YAMLDecoder().decode(AgentConfig.self, from: text)
+        } catch let error as DecodingError {
+            throw ShoalError(.configInvalid, "\(source): \(WireCoding.describe(error))")
+        } catch {
+            throw ShoalError(.configInvalid, "\(source) is not valid YAML: \(error)")
+        }
+        try config.validate(source: source)
+        return config
+    }
+
+    public static func load(path: String) throws -> AgentConfig {
+        try parse(yaml: SecureFile.read(path), source: path)
+    }
+
+    public func validate(source: String = "agent config") throws {
+        guard let url = URL(string: coordinatorURL), url.scheme == "https", url.host != nil else {
+            throw ShoalError(.configInvalid, "\(source): coordinator_url '\(coordinatorURL)' must be an https:// URL with a host")
+        }
+        guard !stateDir.isEmpty else {
+            throw ShoalError(.configInvalid, "\(source): state_dir must not be empty")
+        }
+        do {
+            _ = try heartbeatSeconds
+            _ = try pollWaitSeconds
+        } catch let error as ShoalError {
+            throw ShoalError(.configInvalid, "\(source): \(error.message)")
+        }
+        if try heartbeatSeconds < 1 {
+            throw ShoalError(.configInvalid, "\(source): heartbeat_interval must be at least 1s")
+        }
+    }
+
+    public func yamlText() throws -> String { try YAMLEncoder().encode(self) }
+}

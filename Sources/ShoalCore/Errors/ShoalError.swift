@@ -1,0 +1,73 @@
+/// The one error type both sides throw for anything an operator may see.
+///
+/// Like swift-nio's errors it is a struct carrying a stable `code` (documented in
+/// docs/protocol.md) and a human message that says what happened and what to do.
+public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(message) [\(code.rawValue)]" }
+
+    /// A stable, dotted error code. New codes are added as static presets.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+        public init(from decoder: any Decoder) throws {
+            self.rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+}
+
+extension ShoalError.Code {
+    // Requests and input
+    public static let badRequest: Self = "request.malformed"
+    public static let bodyTooLarge: Self = "request.too_large"
+    public static let notFound: Self = "request.not_found"
+    public static let invalidArgument: Self = "request.invalid_argument"
+    // Authentication and authorisation
+    public static let clientCertificateRequired: Self = "auth.client_certificate_required"
+    public static let forbidden: Self = "auth.forbidden"
+    public static let nodeRevoked: Self = "auth.node_revoked"
+    public static let certificateSuperseded: Self = "auth.certificate_superseded"
+    // Tokens and enrollment
+    public static let tokenInvalid: Self = "token.invalid"
+    public static let tokenExpired: Self = "token.expired"
+    public static let tokenUsedUp: Self = "token.used_up"
+    public static let csrInvalid: Self = "enroll.csr_invalid"
+    public static let caFingerprintMismatch: Self = "enroll.ca_fingerprint_mismatch"
+    public static let notEnrolled: Self = "agent.not_enrolled"
+    // Bundles: why an agent refuses to run one
+    public static let bundleMalformed: Self = "bundle.malformed"
+    public static let bundleBadSignature: Self = "bundle.bad_signature"
+    public static let bundleUntrustedKey: Self = "bundle.untrusted_key"
+    public static let bundleWrongType: Self = "bundle.wrong_payload_type"
+    public static let bundleWrongNode: Self = "bundle.wrong_node"
+    public static let bundleExpired: Self = "bundle.expired"
+    public static let bundleReplayed: Self = "bundle.replayed"
+    public static let bundleFileMissing: Self = "bundle.file_missing"
+    // Steps
+    public static let stepUnknownKind: Self = "step.unknown_kind"
+    public static let stepInvalid: Self = "step.invalid"
+    public static let stepFailed: Self = "step.failed"
+    public static let stepTimedOut: Self = "step.timed_out"
+    public static let stepLaunchFailed: Self = "step.launch_failed"
+    public static let stepInterrupted: Self = "step.interrupted"
+    // Fleet and server
+    public static let fleetExists: Self = "fleet.exists"
+    public static let fleetMissing: Self = "fleet.missing"
+    public static let configInvalid: Self = "config.invalid"
+    public static let noNodesMatched: Self = "task.no_nodes_matched"
+    public static let unreachable: Self = "net.unreachable"
+    public static let internalError: Self = "server.internal"
+    public static let storage: Self = "server.storage"
+}

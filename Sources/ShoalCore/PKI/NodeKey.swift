@@ -1,0 +1,72 @@
+import Crypto
+import Foundation
+import X509
+
+/// A client's own P-256 key and the CSR that proves it holds it. Made on the node (or the
+/// operator's machine); only the CSR ever leaves.
+public struct NodeKey: Sendable {
+    public let privateKey: P256.Signing.PrivateKey
+
+    public init() { self.privateKey = P256.Signing.PrivateKey() }
+
+    public init(pem: String) throws {
+        do {
+            self.privateKey = try P256.Signing.PrivateKey(pemRepresentation: pem)
+        } catch {
+            throw ShoalError(.configInvalid, "the private key is not a PEM P-256 key: \(error)")
+        }
+    }
+
+    /// PKCS#8 PEM.
+    public var pemText: String { privateKey.pemRepresentation + "\n" }
+
+    public func certificateSigningRequestPEM(commonName: String) throws -> String {
+        let csr = try CertificateSigningRequest(
+            version: .v1,
+            subject: DistinguishedName { CommonName(commonName) },
+            privateKey: .init(privateKey),
+            attributes: .init(),
+            signatureAlgorithm: .ecdsaWithSHA256
+        )
+        return try csr.serializeAsPEM().pemString + "\n"
+    }
+
+    /// True when `certificatePEM` was issued for this key.
+    public func matches(certificatePEM: String) -> Bool {
+        guard let certificate = try? Certificate(pemEncoded: certificatePEM) else { return false }
+        return certificate.publicKey == Certificate.PublicKey(privateKey.publicKey)
+    }
+}
+
+extension CertificateSigningRequest {
+    /// Parses a PEM CSR; failures are `enroll.csr_invalid` with the parser's reason.
+    public static func parse(pem: String) throws -> CertificateSigningRequest {
+        do {
+            return try CertificateSigningRequest(pemEncoded: pem)
+        } catch {
+            throw ShoalError(.csrInvalid, "the CSR is not a PEM certificate signing request: \(error)")
+        }
+    }
+}
+
+/// Certificate checks a client makes on what the coordinator hands back.
+public enum CertificateChecks {
+    /// Fingerprint of the first certificate in a PEM text.
+    public static func fingerprint(pem: String) throws -> String {
+        try Certificate(pemEncoded: pem).fingerprint
+    }
+
+    /// True when `certificatePEM` was signed by the CA in `caPEM` and is in its validity window.
+    public static func isIssued(certificatePEM: String, byCA caPEM: String, now: Date = Date()) -> Bool {
+        guard let certificate = try? Certificate(pemEncoded: certificatePEM), let ca = try? Certificate(pemEncoded: caPEM) else {
+            return false
+        }
+        return certificate.issuer == ca.subject
+            && ca.publicKey.isValidSignature(certificate.signature, for: certificate)
+            && certificate.notValidBefore <= now && now < certificate.notValidAfter
+    }
+
+    public static func expiry(pem: String) -> Date? {
+        (try? Certificate(pemEncoded: pem))?.notValidAfter
+    }
+}

@@ -1,0 +1,44 @@
+/// `POST /v1/enroll`: a CSR and a join token in, a client certificate out.
+public struct EnrollRequest: Codable, Sendable {
+    public var token: String
+    public var csr: String
+    public var hostname: String
+
+    public init(token: String, csr: String, hostname: String) {
+        self.token = token
+        self.csr = csr
+        self.hostname = hostname
+    }
+}
+
+public struct EnrollResponse: Codable, Sendable {
+    public var nodeID: String
+    public var certificate: String
+    public var caCertificate: String
+    public var bundleKeys: [TrustedBundleKey]
+    public var labels: [String: String]
+    public var heartbeatIntervalSeconds: Int
+
+    public init(
+        nodeID: String, certificate: String, caCertificate: String, bundleKeys: [TrustedBundleKey],
+        labels: [String: String], heartbeatIntervalSeconds: Int
+    ) {
+        self.nodeID = nodeID
+        self.certificate = certificate
+        self.caCertificate = caCertificate
+        self.bundleKeys = bundleKeys
+        self.labels = labels
+        self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
+    }
+}
+
+/// `GET /v1/ca`: the fleet CA certificate, for agents that pin it by fingerprint.
+public struct CAResponse: Codable, Sendable {
+    public var certificate: String
+    public var fingerprint: String
+
+    public init(certificate: String, fingerprint: String) {
+        self.certificate = certificate
+        self.fingerprint = fingerprint
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A node as operators see it (`GET /v1/nodes`, `GET /v1/nodes/{id}`).
+public struct NodeView: Codable, Sendable {
+    public var id: String
+    public var hostname: String
+    /// `ready`, `down` or `revoked`.
+    public var status: String
+    public var labels: [String: String]
+    public var enrolledAt: Date
+    public var lastHeartbeatAt: Date?
+    public var facts: NodeFacts?
+    public var metrics: NodeMetrics?
+    public var certificateExpiresAt: Date?
+
+    public init(
+        id: String, hostname: String, status: String, labels: [String: String], enrolledAt: Date,
+        lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?
+    ) {
+        self.id = id
+        self.hostname = hostname
+        self.status = status
+        self.labels = labels
+        self.enrolledAt = enrolledAt
+        self.lastHeartbeatAt = lastHeartbeatAt
+        self.facts = facts
+        self.metrics = metrics
+        self.certificateExpiresAt = certificateExpiresAt
+    }
+}
+
+public struct NodeListResponse: Codable, Sendable {
+    public var nodes: [NodeView]
+    public init(nodes: [NodeView]) { self.nodes = nodes }
+}

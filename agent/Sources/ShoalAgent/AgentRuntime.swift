@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalClient
+import ShoalCore
+
+/// `agent run`: enroll if needed, recover from a crash, then run heartbeat, work and
+/// result-upload services in one `ServiceGroup` until SIGTERM/SIGINT.
+public struct AgentRuntime: Sendable {
+    public var config: AgentConfig
+    public var logger: Logger
+
+    public init(config: AgentConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let state = AgentStateDirectory(path: config.stateDir)
+        try state.prepare()
+        if !state.isEnrolled {
+            try await enrollFromConfig(state: state)
+        }
+        let identity = try state.loadIdentity()
+        let credentials = try state.credentials()
+        let client = APIClient(
+            baseURL: identity.coordinatorURL,
+            tls: try ClientTLS.mutual(caPEM: credentials.ca, certificatePEM: credentials.certificate, keyPEM: credentials.key)
+        )
+        let spool = ResultSpool(directory: state.spoolDirectory)
+        let interrupted = try RunningMarker.recover(state: state, spool: spool)
+        for result in interrupted {
+            logger.warning("bundle was interrupted by an agent stop; reporting it, not re-running it", metadata: ["bundle": "\(result.bundleID)"])
+        }
+        var logger = self.logger
+        logger[metadataKey: "node"] = "\(identity.nodeID)"
+        let uploader = ResultUploadService(client: client, nodeID: identity.nodeID, spool: spool, logger: logger)
+        let executor = BundleExecutor(
+            state: state, spool: spool, verifier: BundleVerifier(nodeID: identity.nodeID, trustedKeys: identity.bundleKeys), logger: logger
+        )
+        let heartbeat = HeartbeatService(
+            client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
+            facts: FactsCollector(nodeName: config.nodeName), spool: spool, logger: logger
+        )
+        let work = WorkService(client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [heartbeat, work, uploader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        logger.info("agent running", metadata: ["coordinator": "\(identity.coordinatorURL)", "version": "\(AgentVersion.current)"])
+        do {
+            try await group.run()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+
+    /// First start with a join token in the config (bootstrap or cloud-init): enroll by itself.
+    func enrollFromConfig(state: AgentStateDirectory) async throws {
+        guard let token = config.joinToken, !token.isEmpty else {
+            throw ShoalError(.notEnrolled, "this node has no identity in \(config.stateDir) and the config holds no join_token: run 'agent enroll' or add a join_token")
+        }
+        let enroller = Enroller(
+            coordinatorURL: config.coordinatorURL, token: token, pin: try Self.pin(from: config), state: state,
+            nodeName: config.nodeName ?? FactsCollector.hostname(), logger: logger
+        )
+        var backoff = Backoff()
+        while true {
+            do {
+                _ = try await enroller.enroll()
+                return
+            } catch let error as ShoalError where error.code == .unreachable {
+                // The coordinator may come up after this node (cloud-init): keep trying.
+                let delay = backoff.next()
+                logger.warning("enrollment could not reach the coordinator; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    public static func pin(from config: AgentConfig) throws -> Enroller.CAPin {
+        if let pem = config.caCertificate, !pem.isEmpty { return .certificate(pem: pem) }
+        if let file = config.caFile { return .certificate(pem: try SecureFile.read(file)) }
+        if let fingerprint = config.caFingerprint { return .fingerprint(fingerprint) }
+        throw ShoalError(.configInvalid, "the agent config pins no CA: set ca_file, ca_certificate or ca_fingerprint")
+    }
+}

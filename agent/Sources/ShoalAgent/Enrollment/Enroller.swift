@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import ShoalClient
+import ShoalCore
+
+/// Enrolls this node: makes its key, sends a CSR with the join token over TLS that trusts
+/// only the pinned CA, checks what comes back, and stores the identity.
+public struct Enroller: Sendable {
+    public enum CAPin: Sendable {
+        case certificate(pem: String)
+        case fingerprint(String)
+    }
+
+    public var coordinatorURL: String
+    public var token: String
+    public var pin: CAPin
+    public var state: AgentStateDirectory
+    public var nodeName: String
+    public var logger: Logger
+
+    public init(coordinatorURL: String, token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String, logger: Logger) {
+        self.coordinatorURL = coordinatorURL
+        self.token = token
+        self.pin = pin
+        self.state = state
+        self.nodeName = nodeName
+        self.logger = logger
+    }
+
+    public func enroll() async throws -> AgentIdentity {
+        let caPEM = try await resolveCA()
+        let key = NodeKey()
+        let csr = try key.certificateSigningRequestPEM(commonName: nodeName)
+        let client = APIClient(baseURL: coordinatorURL, tls: try ClientTLS.serverAuthenticated(caPEM: caPEM))
+        let response: EnrollResponse
+        do {
+            response = try await client.post("/v1/enroll", body: EnrollRequest(token: token, csr: csr, hostname: nodeName), as: EnrollResponse.self)
+            await client.shutdown()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        // Trust nothing the coordinator says about the CA: it must be the one we pinned,
+        // and the certificate must be for our key, signed by it.
+        guard try CertificateChecks.fingerprint(pem: response.caCertificate) == CertificateChecks.fingerprint(pem: caPEM) else {
+            throw ShoalError(.caFingerprintMismatch, "the coordinator returned a different CA than the one pinned; refusing to enroll")
+        }
+        guard key.matches(certificatePEM: response.certificate), CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: caPEM) else {
+            throw ShoalError(.csrInvalid, "the certificate the coordinator returned is not for this node's key or not signed by the pinned CA")
+        }
+        let identity = AgentIdentity(
+            nodeID: response.nodeID, coordinatorURL: coordinatorURL, labels: response.labels,
+            bundleKeys: response.bundleKeys, enrolledAt: Date()
+        )
+        try state.saveIdentity(identity, keyPEM: key.pemText, certificatePEM: response.certificate, caPEM: caPEM)
+        logger.info("enrolled", metadata: ["node": "\(response.nodeID)", "coordinator": "\(coordinatorURL)"])
+        return identity
+    }
+
+    /// The CA to pin: given outright, or fetched and accepted only if its SHA-256 matches.
+    private func resolveCA() async throws -> String {
+        switch pin {
+        case .certificate(let pem):
+            return pem
+        case .fingerprint(let expected):
+            let client = APIClient(baseURL: coordinatorURL, tls: ClientTLS.unverifiedForFingerprintCheck())
+            defer { Task { await client.shutdown() } }
+            let answer = try await client.get("/v1/ca", as: CAResponse.self)
+            let actual = try CertificateChecks.fingerprint(pem: answer.certificate)
+            guard FingerprintText.normalise(actual) == FingerprintText.normalise(expected) else {
+                throw ShoalError(.caFingerprintMismatch, "the coordinator's CA has fingerprint \(actual), not the pinned \(FingerprintText.normalise(expected)): wrong coordinator or a man in the middle; refusing to enroll")
+            }
+            return answer.certificate
+        }
+    }
+}

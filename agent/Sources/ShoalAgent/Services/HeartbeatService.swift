@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalClient
+import ShoalCore
+
+/// Sends a heartbeat every interval (±10 % jitter, so a fleet restarted together does not
+/// beat in lockstep) with metrics, and the facts whenever they changed.
+public struct HeartbeatService: Service {
+    let client: APIClient
+    let nodeID: String
+    let interval: Duration
+    let facts: FactsCollector
+    let metrics: MetricsSampler
+    let spool: ResultSpool
+    let logger: Logger
+
+    public init(client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool, logger: Logger) {
+        self.client = client
+        self.nodeID = nodeID
+        self.interval = interval
+        self.facts = facts
+        self.metrics = MetricsSampler()
+        self.spool = spool
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let client = self.client
+        try? await cancelWhenGracefulShutdown { [self] in
+            var sentFacts: NodeFacts?
+            while !Task.isCancelled {
+                let current = facts.collect()
+                let request = HeartbeatRequest(
+                    sentAt: Date(), metrics: await metrics.sample(), facts: current == sentFacts ? nil : current,
+                    spooledResults: spool.count
+                )
+                do {
+                    _ = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
+                    sentFacts = current
+                } catch {
+                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: Self.jittered(interval))
+            }
+        }
+    }
+
+    static func jittered(_ interval: Duration) -> Duration {
+        interval * Double.random(in: 0.9...1.1)
+    }
+}

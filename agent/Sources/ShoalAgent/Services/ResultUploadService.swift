@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+import Logging
+import ServiceLifecycle
+import ShoalClient
+import ShoalCore
+
+/// Pushes spooled results to the coordinator and deletes each one only once the coordinator
+/// has acknowledged it (it acknowledges after committing). Retries with backoff while the
+/// coordinator is away; wakes at once when nudged.
+public struct ResultUploadService: Service {
+    let client: APIClient
+    let nodeID: String
+    let spool: ResultSpool
+    let logger: Logger
+    private let wakeup = Wakeup()
+
+    public init(client: APIClient, nodeID: String, spool: ResultSpool, logger: Logger) {
+        self.client = client
+        self.nodeID = nodeID
+        self.spool = spool
+        self.logger = logger
+    }
+
+    public func nudge() { wakeup.signal() }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown { [self] in
+            var backoff = Backoff()
+            while !Task.isCancelled {
+                var delay: Duration = .seconds(2)
+                let pending = spool.pending()
+                if !pending.isEmpty {
+                    do {
+                        // Small batches keep each request well under the server's body limit.
+                        for start in stride(from: 0, to: pending.count, by: 20) {
+                            let batch = Array(pending[start..<min(start + 20, pending.count)])
+                            let ack = try await client.post("/v1/agent/\(nodeID)/results", body: ResultsUpload(results: batch), as: ResultsAck.self)
+                            for id in ack.acknowledged { spool.remove(deliveryID: id) }
+                        }
+                        backoff.reset()
+                    } catch {
+                        delay = backoff.next()
+                        logger.warning("uploading results failed; they stay spooled", metadata: ["error": "\(error)", "pending": "\(pending.count)"])
+                    }
+                }
+                try await wakeup.wait(upTo: delay)
+            }
+        }
+    }
+}
+
+/// A level-triggered wake-up flag: `signal()` makes the next (or current) `wait` return early.
+final class Wakeup: Sendable {
+    private let flag = Mutex(false)
+
+    func signal() { flag.withLock { $0 = true } }
+
+    func wait(upTo delay: Duration) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + delay
+        while clock.now < end {
+            if flag.withLock({ let was = $0; $0 = false; return was }) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

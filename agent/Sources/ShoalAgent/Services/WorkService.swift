@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalClient
+import ShoalCore
+
+/// Long-polls the coordinator for bundles and runs them one at a time, in sequence order.
+/// After each bundle it nudges the uploader so results travel at once.
+public struct WorkService: Service {
+    let client: APIClient
+    let nodeID: String
+    let pollWait: Int
+    let executor: BundleExecutor
+    let uploader: ResultUploadService
+    let logger: Logger
+
+    public init(client: APIClient, nodeID: String, pollWait: Int, executor: BundleExecutor, uploader: ResultUploadService, logger: Logger) {
+        self.client = client
+        self.nodeID = nodeID
+        self.pollWait = pollWait
+        self.executor = executor
+        self.uploader = uploader
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown { [self] in
+            var backoff = Backoff()
+            while !Task.isCancelled {
+                do {
+                    let response = try await client.get(
+                        "/v1/agent/\(nodeID)/bundles?wait=\(pollWait)", as: BundlePollResponse.self, timeout: .seconds(Int64(pollWait) + 15)
+                    )
+                    backoff.reset()
+                    for delivery in response.deliveries {
+                        try await executor.handle(delivery)
+                        uploader.nudge()
+                    }
+                } catch let error as ShoalError where error.code == .nodeRevoked {
+                    logger.error("this node was revoked by the coordinator; stopping work", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(60))
+                } catch is CancellationError {
+                    return
+                } catch {
+                    let delay = backoff.next()
+                    logger.warning("polling for work failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try await Task.sleep(for: delay)
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 1 s to 30 s with full jitter, for retrying an unreachable coordinator.
+struct Backoff {
+    var attempt = 0
+    mutating func next() -> Duration {
+        attempt += 1
+        let ceiling = min(30.0, pow(2.0, Double(min(attempt, 6) - 1)))
+        return .milliseconds(Int64(Double.random(in: 0.5...1.0) * ceiling * 1000))
+    }
+    mutating func reset() { attempt = 0 }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShoalAgent
+import ShoalCore
+
+@main
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "The Shoal node agent: enrolls with a coordinator, then runs signed task bundles.",
+        version: AgentVersion.current,
+        subcommands: [Enroll.self, Run.self]
+    )
+}
+
+extension AgentCommand {
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enroll this node with a coordinator using a join token.")
+
+        @Option(help: "Coordinator URL, e.g. https://10.0.0.1:8443") var coordinator: String
+        @Option(help: "Join token from 'coordinator token create'.") var token: String
+        @Option(name: .customLong("ca-file"), help: "PEM file of the fleet CA to pin.") var caFile: String?
+        @Option(name: .customLong("ca-fingerprint"), help: "sha256:HEX fingerprint of the fleet CA to pin.") var caFingerprint: String?
+        @Option(name: .customLong("state-dir"), help: "Where the identity is stored.") var stateDir = AgentConfig.defaultStateDir
+        @Option(name: .customLong("node-name"), help: "Name to report instead of the hostname.") var nodeName: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                var config = AgentConfig(coordinatorURL: coordinator, stateDir: stateDir)
+                config.caFile = caFile
+                config.caFingerprint = caFingerprint
+                try config.validate(source: "command line")
+                guard (caFile == nil) != (caFingerprint == nil) else {
+                    throw ShoalError(.invalidArgument, "give exactly one of --ca-file and --ca-fingerprint")
+                }
+                let state = AgentStateDirectory(path: stateDir)
+                if state.isEnrolled {
+                    let identity = try state.loadIdentity()
+                    print("already enrolled as \(identity.nodeID); remove \(stateDir) to enroll again")
+                    return
+                }
+                let enroller = Enroller(
+                    coordinatorURL: coordinator, token: token, pin: try AgentRuntime.pin(from: config), state: state,
+                    nodeName: nodeName ?? FactsCollector.hostname(), logger: makeLogger()
+                )
+                let identity = try await enroller.enroll()
+                print("enrolled as \(identity.nodeID)")
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the agent (enrolls first if the config holds a join token).")
+
+        @Option(help: "Agent config file (YAML).") var config = AgentConfig.defaultPath
+
+        func run() async throws {
+            try await runReportingErrors {
+                let config = try AgentConfig.load(path: config)
+                try await AgentRuntime(config: config, logger: makeLogger()).run()
+            }
+        }
+    }
+}
+
+func makeLogger() -> Logger {
+    var logger = Logger(label: "shoal.agent")
+    logger.logLevel = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+/// Prints a `ShoalError` as one clear line and exits 1, instead of a stack of Swift types.
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ShoalError {
+        FileHandle.standardError.write(Data("error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+        throw ExitCode(error.code == .invalidArgument ? 2 : 1)
+    }
+}

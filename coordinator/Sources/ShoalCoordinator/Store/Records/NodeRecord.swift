@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+/// A row of `nodes`: one enrolled machine.
+public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "nodes"
+
+    public enum Status: String, Codable, Sendable {
+        case ready, down, revoked
+    }
+
+    public var id: String
+    public var hostname: String
+    public var status: Status
+    public var labelsJSON: String
+    public var factsJSON: String?
+    public var metricsJSON: String?
+    public var enrolledAt: Date
+    public var lastHeartbeatAt: Date?
+    /// The serial of the one certificate this node may use; older ones are refused.
+    public var certificateSerial: String
+    public var certificateExpiresAt: Date
+    /// The last bundle sequence number issued to this node.
+    public var lastSequence: Int64
+    public var tokenID: String?
+
+    public var labels: [String: String] {
+        (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
+    }
+
+    public var facts: NodeFacts? {
+        factsJSON.flatMap { try? WireCoding.decode(NodeFacts.self, from: Data($0.utf8)) }
+    }
+
+    public var metrics: NodeMetrics? {
+        metricsJSON.flatMap { try? WireCoding.decode(NodeMetrics.self, from: Data($0.utf8)) }
+    }
+
+    public var view: NodeView {
+        NodeView(
+            id: id, hostname: hostname, status: status.rawValue, labels: labels, enrolledAt: enrolledAt,
+            lastHeartbeatAt: lastHeartbeatAt, facts: facts, metrics: metrics, certificateExpiresAt: certificateExpiresAt
+        )
+    }
+}
+
+extension Encodable {
+    /// Compact sorted JSON text for a JSON column.
+    func jsonText() throws -> String {
+        String(decoding: try WireCoding.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+/// A row of `tasks`: one operator request across the fleet.
+public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "tasks"
+
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+    public var createdBy: String
+    public var requestJSON: String
+}
