@@ -1,0 +1,32 @@
+import ShoalCore
+
+/// The coordinator's data directory and everything in it.
+///
+/// ```
+/// coordinator.yaml        settings (listen, advertise URL, liveness, validity)
+/// ca.crt  ca.key          the fleet CA (key 0600)
+/// server.crt server.key   the API's TLS certificate (SANs: advertise host + --san)
+/// bundle-signing.key      Ed25519 key that signs bundles (0600); .pub beside it
+/// admin.crt admin.key     the operator credential the CLI uses (role admin)
+/// fleet.db                SQLite state (WAL)
+/// ```
+public struct FleetPaths: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public var config: String { root + "/" + CoordinatorConfig.fileName }
+    public var caCertificate: String { root + "/ca.crt" }
+    public var caKey: String { root + "/ca.key" }
+    public var serverCertificate: String { root + "/server.crt" }
+    public var serverKey: String { root + "/server.key" }
+    public var bundleSigningKey: String { root + "/bundle-signing.key" }
+    public var bundleSigningPublicKey: String { root + "/bundle-signing.pub" }
+    public var adminCertificate: String { root + "/admin.crt" }
+    public var adminKey: String { root + "/admin.key" }
+    public var database: String { root + "/fleet.db" }
+
+    public var all: [String] {
+        [config, caCertificate, caKey, serverCertificate, serverKey, bundleSigningKey, bundleSigningPublicKey, adminCertificate, adminKey, database]
+    }
+}

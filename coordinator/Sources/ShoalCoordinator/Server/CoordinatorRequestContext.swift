@@ -1,0 +1,26 @@
+import Hummingbird
+import NIOCore
+import ShoalCore
+
+/// The typed request context: it keeps the channel, so middleware can read the TLS peer
+/// certificate, and carries the identity that certificate proved.
+public struct CoordinatorRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+    /// Set by `PeerIdentityMiddleware` when the client presented a fleet-issued certificate.
+    public var peer: PeerIdentity?
+    public var peerSerial: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+
+    /// The peer, or `auth.client_certificate_required`.
+    public func requirePeer() throws -> PeerIdentity {
+        guard let peer else {
+            throw ShoalError(.clientCertificateRequired, "this route needs a client certificate issued by the fleet CA (mutual TLS)")
+        }
+        return peer
+    }
+}

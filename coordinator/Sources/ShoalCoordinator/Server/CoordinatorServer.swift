@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import ShoalCore
+
+/// Builds the HTTPS API application: TLS that asks for (and verifies) a client certificate
+/// but lets enrollment through without one, routes, and the background services.
+public enum CoordinatorServer {
+    public static func makeApplication(
+        fleet: Fleet, listen: HostPort, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let notifier = WorkNotifier()
+        let router = Router(context: CoordinatorRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: PeerIdentityMiddleware())
+        EnrollmentRoutes(fleet: fleet).add(to: router)
+        AgentRoutes(fleet: fleet, notifier: notifier).add(to: router)
+        OperatorRoutes(fleet: fleet, notifier: notifier).add(to: router)
+
+        let liveness = LivenessMonitor(
+            store: fleet.store, ttl: .seconds(fleet.config.seconds(\.nodeTTL)), grace: .seconds(fleet.config.seconds(\.downGrace)), logger: logger
+        )
+        return Application(
+            router: router,
+            server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
+            services: [notifier, liveness],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    /// Server TLS: the fleet's server certificate; client certificates requested and, when
+    /// presented, verified against the fleet CA. Routes other than enrollment and health
+    /// then refuse requests that came without one (TLS 1.3 would otherwise only fail on
+    /// the first read, with no explanation for the client).
+    static func tlsConfiguration(fleet: Fleet) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(fleet.paths.serverCertificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: fleet.paths.serverKey, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(fleet.caPEM.utf8)))
+        return tls
+    }
+}

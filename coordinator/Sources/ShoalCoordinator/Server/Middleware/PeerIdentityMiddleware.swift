@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import NIOSSL
+import ShoalCore
+import X509
+
+/// Reads the client certificate TLS verified against the fleet CA (if one was presented)
+/// and puts the identity it names into the context. It refuses nothing by itself: routes
+/// say what they require.
+struct PeerIdentityMiddleware: RouterMiddleware {
+    typealias Context = CoordinatorRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let presented = try? await context.channel.nioSSL_peerCertificate().get(),
+           let der = try? presented.toDERBytes(),
+           let certificate = try? Certificate(derEncoded: der) {
+            context.peer = PeerIdentity(certificate: certificate)
+            context.peerSerial = certificate.serialHex
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Operator routes: an operator certificate whose role is one of `roles`.
+struct RequireOperatorMiddleware: RouterMiddleware {
+    typealias Context = CoordinatorRequestContext
+    let roles: Set<PeerIdentity.Role>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let peer = try context.requirePeer()
+        guard peer.role.isOperator else {
+            throw ShoalError(.forbidden, "a node certificate may not call operator routes")
+        }
+        guard roles.contains(peer.role) else {
+            let allowed = roles.map(\.rawValue).sorted().joined(separator: ", ")
+            throw ShoalError(.forbidden, "role '\(peer.role.rawValue)' may not \(request.method) \(request.uri.path) (needs: \(allowed))")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Agent routes `/v1/agent/{node}/...`: a node certificate for exactly that node, the one
+/// certificate the store holds for it, and a node that is not revoked.
+struct RequireNodeMiddleware: RouterMiddleware {
+    typealias Context = CoordinatorRequestContext
+    let store: any FleetStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let peer = try context.requirePeer()
+        guard peer.role == .node else {
+            throw ShoalError(.forbidden, "only node certificates may call agent routes")
+        }
+        let nodeID = try context.parameters.require("node")
+        guard peer.name == nodeID else {
+            throw ShoalError(.forbidden, "certificate for node \(peer.name) may not act for node \(nodeID)")
+        }
+        guard let node = try await store.node(id: nodeID) else {
+            throw ShoalError(.forbidden, "node \(nodeID) is not enrolled in this fleet")
+        }
+        guard node.status != .revoked else {
+            throw ShoalError(.nodeRevoked, "node \(nodeID) has been revoked; enroll it again with a new token to bring it back")
+        }
+        guard node.certificateSerial == context.peerSerial else {
+            throw ShoalError(.certificateSuperseded, "this certificate for node \(nodeID) has been replaced by a newer one")
+        }
+        return try await next(request, context)
+    }
+}

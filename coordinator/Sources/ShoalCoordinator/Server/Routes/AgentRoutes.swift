@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import ShoalCore
+
+/// `/v1/agent/{node}/...`: what agents call, with their node certificate, for their own node.
+struct AgentRoutes: Sendable {
+    let fleet: Fleet
+    let notifier: WorkNotifier
+    /// The longest a long poll is held open.
+    static let maxPollWait = 60
+
+    func add(to router: Router<CoordinatorRequestContext>) {
+        let group = router.group("/v1/agent/{node}").add(middleware: RequireNodeMiddleware(store: fleet.store))
+        let limit = fleet.config.maxBodyBytes
+        group.post("heartbeat") { request, context in
+            let nodeID = try context.parameters.require("node")
+            let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limit)
+            let node = try await fleet.store.recordHeartbeat(
+                nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
+            )
+            return try JSONResponse.make(HeartbeatResponse(serverTime: Date(), status: node?.status.rawValue ?? "unknown"))
+        }
+        group.get("bundles") { request, context in
+            let nodeID = try context.parameters.require("node")
+            let wait = min(max(request.uri.queryParameters.get("wait", as: Int.self) ?? 0, 0), Self.maxPollWait)
+            let deadline = ContinuousClock.now + .seconds(wait)
+            while true {
+                let deliveries = try await fleet.store.takeQueuedDeliveries(nodeID: nodeID, now: Date())
+                if !deliveries.isEmpty || ContinuousClock.now >= deadline {
+                    let items = deliveries.compactMap { delivery in
+                        delivery.envelope.map { BundlePollResponse.Delivery(deliveryID: delivery.id, envelope: $0) }
+                    }
+                    return try JSONResponse.make(BundlePollResponse(deliveries: items))
+                }
+                await notifier.wait(for: nodeID, timeout: deadline - ContinuousClock.now)
+                if Task.isCancelled { return try JSONResponse.make(BundlePollResponse(deliveries: [])) }
+            }
+        }
+        group.post("results") { request, context in
+            let nodeID = try context.parameters.require("node")
+            let body = try await request.decodeJSON(ResultsUpload.self, limit: limit)
+            var acknowledged: [String] = []
+            for result in body.results where try await fleet.store.recordResult(result, fromNode: nodeID, now: Date()) {
+                acknowledged.append(result.deliveryID)
+            }
+            return try JSONResponse.make(ResultsAck(acknowledged: acknowledged))
+        }
+    }
+}

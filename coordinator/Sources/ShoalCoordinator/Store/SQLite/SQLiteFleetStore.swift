@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+/// The default store: one SQLite file in WAL mode through GRDB. Writes are serialized by
+/// GRDB's writer; each store method is one transaction.
+public final class SQLiteFleetStore: FleetStore {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator.migrate(pool)
+        } catch {
+            throw ShoalError(.storage, "cannot open the fleet database \(path): \(error)")
+        }
+    }
+
+    // MARK: Tokens and enrollment
+
+    public func insertToken(_ token: JoinTokenRecord) async throws {
+        try await pool.write { db in try token.insert(db) }
+    }
+
+    public func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord {
+        try await pool.write { db in
+            guard let token = try JoinTokenRecord.filter(Column("tokenHash") == tokenHash).fetchOne(db) else {
+                throw ShoalError(.tokenInvalid, "the join token is not known to this coordinator; mint one with 'coordinator token create'")
+            }
+            guard token.expiresAt > now else {
+                throw ShoalError(.tokenExpired, "the join token expired at \(Timestamp.format(token.expiresAt)); mint a new one with 'coordinator token create'")
+            }
+            // The guard in the WHERE clause makes the use count the arbiter, not this read.
+            try db.execute(
+                sql: "UPDATE join_tokens SET usesCount = usesCount + 1 WHERE id = ? AND usesCount < usesAllowed",
+                arguments: [token.id]
+            )
+            guard db.changesCount == 1 else {
+                throw ShoalError(.tokenUsedUp, "the join token has been used \(token.usesAllowed) time(s) already, its limit; mint a new one")
+            }
+            let node = try makeNode(token)
+            try node.insert(db)
+            var event = NodeEventRecord(nodeID: node.id, at: now, kind: "enrolled", detail: "hostname \(node.hostname), token \(token.id)")
+            try event.insert(db)
+            return node
+        }
+    }
+
+    // MARK: Nodes
+
+    public func node(id: String) async throws -> NodeRecord? {
+        try await pool.read { db in try NodeRecord.fetchOne(db, key: id) }
+    }
+
+    public func nodes() async throws -> [NodeRecord] {
+        try await pool.read { db in try NodeRecord.order(Column("hostname"), Column("id")).fetchAll(db) }
+    }
+
+    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?) async throws -> NodeRecord? {
+        try await pool.write { db in
+            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
+            if node.status == .down {
+                var event = NodeEventRecord(nodeID: nodeID, at: at, kind: "ready", detail: "heartbeat received after being down")
+                try event.insert(db)
+            }
+            if node.status != .revoked { node.status = .ready }
+            node.lastHeartbeatAt = at
+            node.metricsJSON = metricsJSON
+            if let factsJSON {
+                node.factsJSON = factsJSON
+            }
+            try node.update(db)
+            return node
+        }
+    }
+
+    public func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String] {
+        try await pool.write { db in
+            let stale = try NodeRecord
+                .filter(Column("status") == NodeRecord.Status.ready.rawValue)
+                .filter(Column("lastHeartbeatAt") == nil && Column("enrolledAt") < cutoff || Column("lastHeartbeatAt") < cutoff)
+                .fetchAll(db)
+            for var node in stale {
+                node.status = .down
+                try node.update(db)
+                var event = NodeEventRecord(nodeID: node.id, at: now, kind: "down", detail: "no heartbeat since \(node.lastHeartbeatAt.map(Timestamp.format) ?? "enrollment")")
+                try event.insert(db)
+            }
+            return stale.map(\.id)
+        }
+    }
+
+    public func events(nodeID: String) async throws -> [NodeEventRecord] {
+        try await pool.read { db in
+            try NodeEventRecord.filter(Column("nodeID") == nodeID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    // MARK: Audit
+
+    public func audit(_ record: AuditRecord) async throws {
+        try await pool.write { db in
+            var record = record
+            try record.insert(db)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import GRDB
+
+/// Schema migrations. A shipped migration is never edited: change the schema with a new one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-fleet") { db in
+            try db.create(table: "join_tokens") { t in
+                t.primaryKey("id", .text)
+                t.column("tokenHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("usesAllowed", .integer).notNull()
+                t.column("usesCount", .integer).notNull().defaults(to: 0)
+                t.column("labelsJSON", .text).notNull()
+                t.column("createdBy", .text).notNull()
+            }
+            try db.create(table: "nodes") { t in
+                t.primaryKey("id", .text)
+                t.column("hostname", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("labelsJSON", .text).notNull()
+                t.column("factsJSON", .text)
+                t.column("metricsJSON", .text)
+                t.column("enrolledAt", .datetime).notNull()
+                t.column("lastHeartbeatAt", .datetime)
+                t.column("certificateSerial", .text).notNull()
+                t.column("certificateExpiresAt", .datetime).notNull()
+                t.column("lastSequence", .integer).notNull().defaults(to: 0)
+                t.column("tokenID", .text)
+            }
+            try db.create(table: "tasks") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("requestJSON", .text).notNull()
+            }
+            try db.create(table: "deliveries") { t in
+                t.primaryKey("id", .text)
+                t.column("taskID", .text).notNull().references("tasks", onDelete: .cascade)
+                t.column("nodeID", .text).notNull().references("nodes")
+                t.column("sequence", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("envelopeJSON", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("deliveredAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("exitCode", .integer)
+                t.column("errorCode", .text)
+                t.column("message", .text)
+                t.column("firstLine", .text)
+                t.column("resultJSON", .text)
+            }
+            try db.create(index: "deliveries_by_node_status", on: "deliveries", columns: ["nodeID", "status"])
+            try db.create(index: "deliveries_by_task", on: "deliveries", columns: ["taskID"])
+            try db.create(table: "audit_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("detail", .text).notNull()
+            }
+            try db.create(table: "node_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("nodeID", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("detail", .text).notNull()
+            }
+            try db.create(index: "node_events_by_node", on: "node_events", columns: ["nodeID"])
+        }
+        return migrator
+    }
+}

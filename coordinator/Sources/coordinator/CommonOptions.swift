@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShoalClient
+import ShoalCoordinator
+import ShoalCore
+
+/// Where the CLI finds the fleet it talks to.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Coordinator data directory (default: $SHOAL_DATA_DIR).")
+    var dataDir: String?
+    @Option(name: .customLong("operator-config"), help: "Operator config (url, ca_file, certificate_file, key_file) instead of --data-dir.")
+    var operatorConfig: String?
+    @Option(help: "Coordinator URL, overriding the configured one.")
+    var url: String?
+
+    func client() throws -> APIClient {
+        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
+        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url).client()
+    }
+
+    /// Runs `body` with a client and always shuts the client down.
+    func withClient<T>(_ body: (APIClient) async throws -> T) async throws -> T {
+        let client = try client()
+        do {
+            let value = try await body(client)
+            await client.shutdown()
+            return value
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+}
+
+func makeLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+/// Prints a `ShoalError` as one line with its code and exits non-zero (2 for bad arguments).
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ShoalError {
+        FileHandle.standardError.write(Data("error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+        throw ExitCode(error.code == .invalidArgument ? 2 : 1)
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    print(String(decoding: try WireCoding.encode(value, pretty: true), as: UTF8.self))
+}

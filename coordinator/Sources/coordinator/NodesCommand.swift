@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import ShoalCoordinator
+import ShoalCore
+
+struct NodesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let response = try await connection.withClient { try await $0.get("/v1/nodes", as: NodeListResponse.self) }
+                if json { return try printJSON(response) }
+                let now = Date()
+                let rows = response.nodes.map { node in
+                    [
+                        node.id, node.hostname, node.status,
+                        node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","),
+                        node.lastHeartbeatAt.map { "\(Int(now.timeIntervalSince($0)))s ago" } ?? "never",
+                        node.facts.map { "\($0.osID) \($0.osVersion)" } ?? "",
+                    ]
+                }
+                print(TablePrinter.render(header: ["ID", "HOSTNAME", "STATUS", "LABELS", "HEARTBEAT", "OS"], rows: rows))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one node: facts, metrics, labels.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Node id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let node = try await connection.withClient { try await $0.get("/v1/nodes/\(id)", as: NodeView.self) }
+                if json { return try printJSON(node) }
+                var lines = [
+                    "id:         \(node.id)", "hostname:   \(node.hostname)", "status:     \(node.status)",
+                    "labels:     \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))",
+                    "enrolled:   \(Timestamp.format(node.enrolledAt))",
+                    "heartbeat:  \(node.lastHeartbeatAt.map(Timestamp.format) ?? "never")",
+                ]
+                if let facts = node.facts {
+                    lines += [
+                        "os:         \(facts.osPrettyName) (kernel \(facts.kernel), \(facts.architecture))",
+                        "cpu:        \(facts.cpuCount) x \(facts.cpuModel)",
+                        "memory:     \(facts.memoryBytes / 1_048_576) MiB", "agent:      \(facts.agentVersion)",
+                    ]
+                }
+                if let metrics = node.metrics {
+                    lines.append(String(format: "load:       cpu %.1f%%, load %.2f %.2f %.2f, memory %llu/%llu MiB, root disk %llu/%llu GiB",
+                        metrics.cpuPercent, metrics.load1, metrics.load5, metrics.load15,
+                        metrics.memoryUsedBytes / 1_048_576, metrics.memoryTotalBytes / 1_048_576,
+                        metrics.rootDiskUsedBytes >> 30, metrics.rootDiskTotalBytes >> 30))
+                }
+                print(lines.joined(separator: "\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import ShoalCore
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Join tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mint a join token (stored hashed; shown once).")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "How long the token is valid (e.g. 30m, 1h, 24h).") var ttl = "1h"
+        @Option(help: "How many nodes may enroll with it.") var uses = 1
+        @Option(name: .customLong("label"), help: "Label copied onto nodes that enroll with it, k=v (repeatable).") var labels: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let request = TokenCreateRequest(ttlSeconds: try DurationText.seconds(ttl), uses: uses, labels: try LabelText.parse(labels))
+                let response = try await connection.withClient { client in
+                    try await client.post("/v1/tokens", body: request, as: TokenCreateResponse.self)
+                }
+                if json {
+                    try printJSON(response)
+                } else {
+                    print(response.token)
+                }
+            }
+        }
+    }
+}
