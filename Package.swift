@@ -108,6 +108,16 @@ let package = Package(
             path: "Tests/ShoalCoreTests"
         ),
         .testTarget(
+            name: "ShoalAgentTests",
+            dependencies: ["ShoalCore", "ShoalAgent"],
+            path: "Tests/ShoalAgentTests"
+        ),
+        .testTarget(
+            name: "ShoalCoordinatorTests",
+            dependencies: ["ShoalCore", "ShoalCoordinator"],
+            path: "Tests/ShoalCoordinatorTests"
+        ),
+        .testTarget(
             name: "ShoalSystemTests",
             dependencies: ["ShoalCore", "ShoalAgent", "ShoalCoordinator"],
             path: "Tests/ShoalSystemTests"

@@ -29,7 +29,7 @@ public enum CoordinatorServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
-            services: [notifier, liveness],
+            services: [liveness],
             onServerRunning: onServerRunning,
             logger: logger
         )

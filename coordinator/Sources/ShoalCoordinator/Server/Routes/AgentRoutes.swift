@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import ShoalCore
 
 /// `/v1/agent/{node}/...`: what agents call, with their node certificate, for their own node.
@@ -32,8 +33,12 @@ struct AgentRoutes: Sendable {
                     }
                     return try JSONResponse.make(BundlePollResponse(deliveries: items))
                 }
-                await notifier.wait(for: nodeID, timeout: deadline - ContinuousClock.now)
-                if Task.isCancelled { return try JSONResponse.make(BundlePollResponse(deliveries: [])) }
+                let wake = await withGracefulShutdownHandler {
+                    await notifier.wait(for: nodeID, timeout: deadline - ContinuousClock.now)
+                } onGracefulShutdown: {
+                    Task { await notifier.shutdown() }
+                }
+                if wake == .shutdown || Task.isCancelled { return try JSONResponse.make(BundlePollResponse(deliveries: [])) }
             }
         }
         group.post("results") { request, context in
