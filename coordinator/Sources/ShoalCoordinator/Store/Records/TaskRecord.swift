@@ -11,4 +11,12 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var createdAt: Date
     public var createdBy: String
     public var requestJSON: String
+
+    public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.requestJSON = requestJSON
+    }
 }
