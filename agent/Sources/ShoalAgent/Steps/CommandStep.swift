@@ -32,8 +32,11 @@ public struct CommandStep: Step {
         }
         var timeout = params.timeoutSeconds.map { Duration.seconds($0) } ?? Self.defaultTimeout
         if let remaining = context.remaining { timeout = min(timeout, remaining) }
+        // Commands can tell which node and bundle they run for without asking the network.
+        var environment = ["SHOAL_NODE_ID": context.nodeID, "SHOAL_BUNDLE_ID": context.bundleID]
+        environment.merge(params.env ?? [:]) { $1 }
         let request = ProcessRunner.Request(
-            executable: executable, arguments: arguments, environment: params.env ?? [:],
+            executable: executable, arguments: arguments, environment: environment,
             workingDirectory: params.workingDirectory, timeout: timeout, outputPrefix: context.outputPrefix
         )
         let outcome: ProcessRunner.Outcome

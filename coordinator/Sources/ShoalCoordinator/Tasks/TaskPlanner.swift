@@ -50,7 +50,7 @@ struct TaskPlanner: Sendable {
         }
         return TaskView(
             id: task.id, name: task.name, createdAt: task.createdAt, createdBy: task.createdBy, status: status, counts: counts,
-            nodes: deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }
+            nodes: deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }.sorted { ($0.hostname, $0.nodeID) < ($1.hostname, $1.nodeID) }
         )
     }
 
