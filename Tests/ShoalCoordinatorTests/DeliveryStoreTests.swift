@@ -4,7 +4,8 @@ import Testing
 
 @testable import ShoalCoordinator
 
-/// Sequence numbers, delivery state and result recording at the store.
+/// The delivery state machine at the store: sequences, legal and illegal moves, counters,
+/// result recording, cancellation.
 @Suite struct DeliveryStoreTests {
     let store: SQLiteFleetStore
 
@@ -21,32 +22,67 @@ import Testing
         }
     }
 
-    func makeTask(_ id: String, nodes: [String]) async throws -> [DeliveryRecord] {
-        try await store.createTask(TaskRecord(id: id, name: id, createdAt: Date(), createdBy: "test", requestJSON: "{}"), nodeIDs: nodes, now: Date()) { node, _, sequence in
-            "{\"node\":\"\(node)\",\"sequence\":\(sequence)}"
+    /// A task with one pending delivery per node; returns the delivery ids.
+    func makeTask(_ id: String, nodes: [String]) async throws -> [String] {
+        let deliveries = nodes.enumerated().map { index, node in
+            DeliveryRecord(id: "\(id)-\(node)", taskID: id, nodeID: node, position: index, isCanary: false, createdAt: Date())
         }
+        try await store.createTask(TaskRecord(id: id, name: id, createdAt: Date(), createdBy: "test", requestJSON: "{}", total: nodes.count), deliveries: deliveries)
+        return deliveries.map(\.id)
     }
 
-    @Test func sequencesIncreasePerNode() async throws {
+    func queue(_ id: String) async throws -> DeliveryRecord? {
+        try await store.queue(deliveryID: id, now: Date()) { delivery, sequence in "{\"node\":\"\(delivery.nodeID)\",\"sequence\":\(sequence)}" }
+    }
+
+    @Test func sequencesAreIssuedPerNodeInQueueOrder() async throws {
         let first = try await makeTask("t-1", nodes: ["n-a", "n-b"])
         let second = try await makeTask("t-2", nodes: ["n-a"])
-        #expect(first.map(\.sequence) == [1, 1])
-        #expect(second.map(\.sequence) == [2])
+        #expect(try await queue(second[0])?.sequence == 1)
+        #expect(try await queue(first[0])?.sequence == 2)
+        #expect(try await queue(first[1])?.sequence == 1)
+        // Queuing twice does nothing the second time.
+        #expect(try await queue(first[0]) == nil)
+    }
+
+    @Test func countersFollowEveryTransition() async throws {
+        let ids = try await makeTask("t-1", nodes: ["n-a", "n-b"])
+        var task = try #require(try await store.task(id: "t-1"))
+        #expect((task.pendingCount, task.activeCount) == (2, 0))
+        _ = try await queue(ids[0])
+        _ = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
+        #expect(try await store.startDelivery(deliveryID: ids[0], nodeID: "n-a", now: Date()))
+        _ = try await store.transition(deliveryID: ids[1], from: [.pending], to: .failed, now: Date(), errorCode: "node.unreachable", message: "down", notBefore: nil)
+        task = try #require(try await store.task(id: "t-1"))
+        #expect((task.pendingCount, task.activeCount, task.failureCount) == (0, 1, 1))
+    }
+
+    @Test func illegalTransitionsAreRefusedAndLogged() async throws {
+        let ids = try await makeTask("t-1", nodes: ["n-a"])
+        // pending → running skips queued and delivered: refused.
+        let moved = try await store.transition(deliveryID: ids[0], from: nil, to: .running, now: Date(), errorCode: nil, message: nil, notBefore: nil)
+        #expect(moved == nil)
+        #expect(try await store.deliveries(taskID: "t-1").first?.status == .pending)
+        #expect(try await store.events(nodeID: "n-a").contains { $0.kind == "illegal_transition" })
+        #expect(try await store.setRolloutStatus(taskID: "t-1", to: .running, reason: nil, now: Date()))
+        #expect(try await store.setRolloutStatus(taskID: "t-1", to: .succeeded, reason: nil, now: Date()))
+        #expect(try await !store.setRolloutStatus(taskID: "t-1", to: .running, reason: nil, now: Date()))
     }
 
     @Test func pollingMovesQueuedToDeliveredOnce() async throws {
-        _ = try await makeTask("t-1", nodes: ["n-a", "n-b"])
+        let ids = try await makeTask("t-1", nodes: ["n-a", "n-b"])
+        for id in ids { _ = try await queue(id) }
         let taken = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
-        #expect(taken.count == 1)
-        #expect(taken.first?.status == .delivered)
+        #expect(taken.map(\.status) == [.delivered])
         #expect(try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date()).isEmpty)
         #expect(try await store.takeQueuedDeliveries(nodeID: "n-b", now: Date()).count == 1)
     }
 
     @Test func resultsAreRecordedOnceAndOnlyFromTheirNode() async throws {
-        let delivery = try #require(try await makeTask("t-1", nodes: ["n-a"]).first)
+        let id = try #require(try await makeTask("t-1", nodes: ["n-a"]).first)
+        _ = try await queue(id)
         let result = BundleResult(
-            deliveryID: delivery.id, bundleID: delivery.id, taskID: "t-1", nodeID: "n-a", sequence: 1, status: .succeeded,
+            deliveryID: id, bundleID: id, taskID: "t-1", nodeID: "n-a", sequence: 1, status: .succeeded,
             startedAt: Date(), finishedAt: Date(),
             steps: [StepResult(index: 0, name: "c", kind: "command", status: .changed, exitCode: 0, stdout: CapturedOutput(head: "hello\nworld", tail: "", totalBytes: 11))]
         )
@@ -57,12 +93,25 @@ import Testing
         let stored = try #require(try await store.deliveries(taskID: "t-1").first)
         #expect(stored.status == .succeeded)
         #expect(stored.firstLine == "hello")
-        #expect(stored.exitCode == 0)
-        // A second, different report for a finished delivery does not overwrite it.
+        #expect(try await store.task(id: "t-1")?.succeededCount == 1)
         var late = result
         late.status = .failed
         #expect(try await store.recordResult(late, fromNode: "n-a", now: Date()))
         #expect(try await store.deliveries(taskID: "t-1").first?.status == .succeeded)
+    }
+
+    @Test func cancelWithdrawsQueuedWorkAndFlagsRunningWork() async throws {
+        let ids = try await makeTask("t-1", nodes: ["n-a", "n-b"])
+        for id in ids { _ = try await queue(id) }
+        _ = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
+        _ = try await store.requestCancel(taskID: "t-1", reason: "test", now: Date())
+        let deliveries = try await store.deliveries(taskID: "t-1")
+        #expect(deliveries.first { $0.nodeID == "n-b" }?.status == .cancelled)
+        #expect(try await store.takeQueuedDeliveries(nodeID: "n-b", now: Date()).isEmpty)
+        #expect(try await store.cancellationsRequested(nodeID: "n-a") == [ids[0]])
+        // The agent asks before starting: told not to, and the delivery is cancelled.
+        #expect(try await !store.startDelivery(deliveryID: ids[0], nodeID: "n-a", now: Date()))
+        #expect(try await store.deliveries(taskID: "t-1").allSatisfy { $0.status == .cancelled })
     }
 
     @Test func silentNodesAreMarkedDownAndComeBackOnHeartbeat() async throws {

@@ -54,12 +54,11 @@ struct BundleSigningKeyTests {
         }
     }
 
-    @Test("a seed of the wrong length is refused")
+    @Test("a seed of the wrong length is refused as config.invalid")
     func wrongSeedLength() {
         let text = "ed25519:" + Data(repeating: 7, count: 16).base64EncodedString()
-        #expect(throws: (any Error).self) {
-            try BundleSigningKey(fileText: text)
-        }
+        let error = #expect(throws: (any Error).self) { try BundleSigningKey(fileText: text) }
+        #expect((error as? ShoalError)?.code == .configInvalid)
     }
 
     @Test("a trusted key built from its base64 has the same key id")

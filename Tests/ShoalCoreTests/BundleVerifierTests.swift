@@ -12,7 +12,7 @@ struct BundleVerifierTests {
         var payload = BundlePayload(
             bundleID: "b-1", taskID: "t-1", nodeID: node, sequence: sequence,
             issuedAt: Self.now.addingTimeInterval(-10), expiresAt: Self.now.addingTimeInterval(expiresIn), timeoutSeconds: 60,
-            steps: [StepSpec(kind: "command", name: "hi", encoding: CommandStepParams(argv: ["/bin/true"]))]
+            steps: [try StepSpec(kind: "command", name: "hi", encoding: CommandStepParams(argv: ["/bin/true"]))]
         )
         if let version { payload.version = version }
         return payload

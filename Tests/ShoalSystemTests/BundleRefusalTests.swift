@@ -28,12 +28,18 @@ struct BundleRefusalTests {
             let oldEnvelope = try #require(try await store.deliveries(taskID: legitView.id).first { $0.nodeID == lima }?.envelopeJSON)
             let marker = fleet.root + "/must-not-exist"
 
+            // Each forged bundle is queued under a task that is already finished, so the
+            // coordinator's rollout engine leaves it alone and only the agent judges it.
             func inject(_ name: String, envelope: @escaping @Sendable (String, Int64) throws -> DSSEEnvelope?) async throws -> String {
-                let task = TaskRecord(id: "t-\(name)", name: name, createdAt: Date(), createdBy: "test", requestJSON: "{}")
-                _ = try await store.createTask(task, nodeIDs: [lima], now: Date()) { _, deliveryID, sequence in
-                    guard let made = try envelope(deliveryID, sequence) else { return oldEnvelope }
+                var task = TaskRecord(id: "t-\(name)", name: name, createdAt: Date(), createdBy: "test", requestJSON: "{}", total: 1)
+                task.status = .cancelled
+                let delivery = DeliveryRecord(id: "b-\(name)", taskID: task.id, nodeID: lima, position: 0, isCanary: false, createdAt: Date())
+                try await store.createTask(task, deliveries: [delivery])
+                let queued = try await store.queue(deliveryID: delivery.id, now: Date()) { delivery, sequence in
+                    guard let made = try envelope(delivery.id, sequence) else { return oldEnvelope }
                     return String(decoding: try WireCoding.encode(made), as: UTF8.self)
                 }
+                #expect(queued?.status == .queued)
                 return task.id
             }
             @Sendable func payload(_ deliveryID: String, _ sequence: Int64, node: String, expires: TimeInterval = 600) throws -> BundlePayload {
@@ -61,7 +67,8 @@ struct BundleRefusalTests {
                 (untrusted, .bundleUntrustedKey), (replayed, .bundleReplayed),
             ]
             for (taskID, code) in expectations {
-                let view = try await fleet.waitForTask(taskID)
+                var view = try await fleet.task(taskID)
+                _ = await eventually { view = (try? await fleet.task(taskID)) ?? view; return view.nodes.first?.status.isFinal == true }
                 let delivery = try #require(view.nodes.first)
                 #expect(delivery.status == .refused, "\(taskID): \(delivery.status)")
                 #expect(delivery.errorCode == code, "\(taskID): \(String(describing: delivery.errorCode)) \(delivery.message ?? "")")

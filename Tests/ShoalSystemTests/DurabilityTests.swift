@@ -13,7 +13,7 @@ struct DurabilityTests {
             let run = try fleet.cli(["task", "run", "--command", "sleep 3; echo finished-after-outage"])
             #expect(run.status == 0, "\(run.stderr)")
             let taskID = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(await eventually { (try? await fleet.task(taskID))?.nodes.first?.status == .delivered })
+            #expect(await eventually { (try? await fleet.task(taskID))?.nodes.first?.status == .running })
 
             fleet.killCoordinator()
             // The agent finishes the step and keeps the result in its spool.
@@ -22,7 +22,7 @@ struct DurabilityTests {
 
             try await fleet.startCoordinator()
             let view = try await fleet.waitForTask(taskID, timeout: 45)
-            #expect(view.status == "succeeded")
+            #expect(view.status == .succeeded)
             #expect(view.nodes.first?.firstLine == "finished-after-outage")
             #expect(await eventually(timeout: 10) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).isEmpty })
         }

@@ -31,7 +31,7 @@ struct FleetEndToEndTests {
             let run = try fleet.cli(["task", "run", "--command", "echo ran-on pid=$$", "--selector", "role=compute", "--wait", "--json"])
             #expect(run.status == 0, "task run failed: \(run.stderr)")
             let view = try WireCoding.decode(TaskView.self, from: Data(run.stdout.utf8))
-            #expect(view.status == "succeeded")
+            #expect(view.status == .succeeded)
             #expect(view.nodes.count == 3)
             #expect(Set(view.nodes.map(\.hostname)) == ["alpha", "bravo", "charlie"])
             for node in view.nodes {

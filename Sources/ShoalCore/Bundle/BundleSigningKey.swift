@@ -33,7 +33,11 @@ public struct BundleSigningKey: Sendable {
         guard trimmed.hasPrefix("ed25519:"), let raw = Data(base64Encoded: String(trimmed.dropFirst(8))) else {
             throw ShoalError(.configInvalid, "bundle signing key file is not in the form 'ed25519:BASE64'")
         }
-        try self.init(rawRepresentation: raw)
+        do {
+            try self.init(rawRepresentation: raw)
+        } catch {
+            throw ShoalError(.configInvalid, "bundle signing key file holds \(raw.count) bytes, not a 32-byte Ed25519 seed")
+        }
     }
 }
 

@@ -54,10 +54,18 @@ public enum WireCoding {
     }
 }
 
-/// RFC 3339 timestamps with fractional seconds, in UTC.
+/// RFC 3339 timestamps with millisecond fractions, in UTC.
 public enum Timestamp {
+    /// Now, at the precision timestamps travel with, so a value survives a JSON round trip unchanged.
+    public static func now() -> Date { rounded(Date()) }
+
+    public static func rounded(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        // Round to the millisecond first: the formatter truncates, which would turn .123 into .122.
+        rounded(date).addingTimeInterval(0.0000001).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
     public static func parse(_ text: String) -> Date? {

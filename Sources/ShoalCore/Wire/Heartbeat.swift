@@ -44,9 +44,19 @@ public struct HeartbeatRequest: Codable, Sendable {
 public struct HeartbeatResponse: Codable, Sendable {
     public var serverTime: Date
     public var status: String
+    /// Deliveries this node is running that the operator cancelled: stop them.
+    public var cancel: [String]
 
-    public init(serverTime: Date, status: String) {
+    public init(serverTime: Date, status: String, cancel: [String] = []) {
         self.serverTime = serverTime
         self.status = status
+        self.cancel = cancel
     }
+}
+
+/// `POST /v1/agent/{node}/deliveries/{id}/start`: asked just before a verified bundle runs.
+public struct DeliveryStartResponse: Codable, Sendable {
+    /// False when the task was cancelled meanwhile: the agent reports it cancelled and runs nothing.
+    public var proceed: Bool
+    public init(proceed: Bool) { self.proceed = proceed }
 }

@@ -33,3 +33,13 @@ public struct NodeListResponse: Codable, Sendable {
     public var nodes: [NodeView]
     public init(nodes: [NodeView]) { self.nodes = nodes }
 }
+
+/// `POST /v1/nodes/{id}/labels`: set and remove labels.
+public struct LabelUpdateRequest: Codable, Sendable {
+    public var set: [String: String]
+    public var remove: [String]
+    public init(set: [String: String], remove: [String]) {
+        self.set = set
+        self.remove = remove
+    }
+}

@@ -77,6 +77,8 @@ public enum BundleStatus: String, Codable, Sendable {
     case refused
     /// The agent stopped in the middle of it; it is not re-run.
     case interrupted
+    /// The operator cancelled the task; steps still running were stopped.
+    case cancelled
 }
 
 /// One bundle's outcome, spooled on the node until the coordinator acknowledges it.

@@ -35,12 +35,26 @@ public struct AgentRuntime: Sendable {
         var logger = self.logger
         logger[metadataKey: "node"] = "\(identity.nodeID)"
         let uploader = ResultUploadService(client: client, nodeID: identity.nodeID, spool: spool, logger: logger)
+        let cancellations = BundleCancellations()
+        let nodeID = identity.nodeID
+        let gateLogger = logger
         let executor = BundleExecutor(
-            state: state, spool: spool, verifier: BundleVerifier(nodeID: identity.nodeID, trustedKeys: identity.bundleKeys), logger: logger
+            state: state, spool: spool, verifier: BundleVerifier(nodeID: identity.nodeID, trustedKeys: identity.bundleKeys), logger: logger,
+            cancellations: cancellations,
+            startGate: { deliveryID in
+                // Work already pulled runs even if the coordinator is briefly away; only an
+                // explicit "cancelled" answer stops it.
+                do {
+                    return try await client.post("/v1/agent/\(nodeID)/deliveries/\(deliveryID)/start", body: [String: String](), as: DeliveryStartResponse.self).proceed
+                } catch {
+                    gateLogger.warning("could not confirm start with the coordinator; running anyway", metadata: ["error": "\(error)"])
+                    return true
+                }
+            }
         )
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), spool: spool, logger: logger
+            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, logger: logger
         )
         let work = WorkService(client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, logger: logger)
         let group = ServiceGroup(configuration: .init(

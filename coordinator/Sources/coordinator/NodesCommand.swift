@@ -4,16 +4,22 @@ import ShoalCoordinator
 import ShoalCore
 
 struct NodesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self])
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Label.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
         @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8').") var selector: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
-                let response = try await connection.withClient { try await $0.get("/v1/nodes", as: NodeListResponse.self) }
+                var path = "/v1/nodes"
+                if let selector {
+                    _ = try NodeSelector(parsing: selector)
+                    path += "?selector=" + (selector.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                }
+                let response = try await connection.withClient { try await $0.get(path, as: NodeListResponse.self) }
                 if json { return try printJSON(response) }
                 let now = Date()
                 let rows = response.nodes.map { node in
@@ -59,6 +65,27 @@ struct NodesCommand: AsyncParsableCommand {
                         metrics.rootDiskUsedBytes >> 30, metrics.rootDiskTotalBytes >> 30))
                 }
                 print(lines.joined(separator: "\n"))
+            }
+        }
+    }
+
+    struct Label: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set labels (k=v) and remove them (k-) on a node.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Node id.") var id: String
+        @Argument(help: "k=v to set, k- to remove.") var changes: [String]
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard !changes.isEmpty else { throw ShoalError(.invalidArgument, "give at least one k=v or k-") }
+                let remove = changes.filter { $0.hasSuffix("-") && !$0.contains("=") }.map { String($0.dropLast()) }
+                let set = try LabelText.parse(changes.filter { !($0.hasSuffix("-") && !$0.contains("=")) })
+                let node = try await connection.withClient {
+                    try await $0.post("/v1/nodes/\(id)/labels", body: LabelUpdateRequest(set: set, remove: remove), as: NodeView.self)
+                }
+                if json { return try printJSON(node) }
+                print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
             }
         }
     }

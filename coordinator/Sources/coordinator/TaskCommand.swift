@@ -5,105 +5,141 @@ import ShoalCoordinator
 import ShoalCore
 
 struct TaskCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "task", abstract: "Run work across the fleet.", subcommands: [Run.self, Status.self, List.self])
+    static let configuration = CommandConfiguration(
+        commandName: "task", abstract: "Run work across the fleet.",
+        subcommands: [TaskRunCommand.self, TaskStatusCommand.self, TaskListCommand.self, TaskCancelCommand.self]
+    )
+}
 
-    struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign one bundle per targeted node and queue it.")
-        @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
-        @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
-        @Option(help: "Label selector k=v[,k=v...]; default: every node.") var selector: String?
-        @Option(help: "Per-node timeout (e.g. 60s, 10m).") var timeout = "60s"
-        @Option(help: "Task name shown in status.") var name: String?
-        @Flag(help: "Wait for every node and print a result table; exit 0 only if all succeeded.") var wait = false
-        @Flag(help: "Print JSON.") var json = false
+struct TaskRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Roll a command or script out to the nodes a selector picks.",
+        discussion: """
+        Selector terms, comma = and: role=compute  env!=prod  'role in (miner,executor)'  cpu.count>=8  os.release=22.04
+        Limits take a count or a percentage of the targeted nodes: --max-concurrency 10%  --max-errors 2
+        """
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
+    @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
+    @Option(help: "Which nodes (see above); default: every node.") var selector = ""
+    @Option(help: "Only these node ids, comma-separated.") var nodes: String?
+    @Option(help: "Per-node timeout (e.g. 60s, 10m).") var timeout = "60s"
+    @Option(name: .customLong("max-concurrency"), help: "Nodes running at once: N or P% (default: all).") var maxConcurrency: String?
+    @Option(name: .customLong("max-errors"), help: "Failures tolerated before halting: N or P%.") var maxErrors = "0"
+    @Option(help: "Run on N nodes first; continue only if all succeed.") var canary = 0
+    @Option(help: "Retries for retryable failures (node down, bundle not picked up).") var retries = 0
+    @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
+    @Option(help: "Task name shown in status.") var name: String?
+    @Flag(help: "Wait for the rollout to end, print the result table; exit 0 only if it succeeded.") var wait = false
+    @Flag(help: "Like --wait, with live progress.") var follow = false
+    @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
+    @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                guard (command == nil) != (script == nil) else {
-                    throw ShoalError(.invalidArgument, "give exactly one of --command and --script")
+    func run() async throws {
+        try await runReportingErrors {
+            let request = try makeRequest()
+            let finished = try await connection.withClient { client -> TaskView? in
+                let preview = try await client.post("/v1/tasks/preview", body: request, as: TaskPreview.self)
+                guard !preview.nodes.isEmpty else {
+                    throw ShoalError(.noNodesMatched, "no enrolled node matches selector '\(request.selector)'; 'coordinator nodes list --selector ...' shows what matches")
                 }
-                let text = try command ?? SecureFile.read(script ?? "")
-                let timeoutSeconds = try DurationText.seconds(timeout)
-                let step = try StepSpec(kind: "command", name: name ?? "command", encoding: CommandStepParams(script: text, timeoutSeconds: timeoutSeconds))
-                let request = TaskCreateRequest(
-                    name: name ?? String((command ?? script ?? "").prefix(60)), steps: [step],
-                    selector: try LabelText.parse(selector.map { [$0] } ?? []), timeoutSeconds: timeoutSeconds, expiresInSeconds: 3600
-                )
-                let finished = try await connection.withClient { client -> TaskView in
-                    let created = try await client.post("/v1/tasks", body: request, as: TaskView.self)
-                    guard wait else { return created }
-                    if !json { FileHandle.standardError.write(Data("task \(created.id) queued on \(created.nodes.count) node(s); waiting…\n".utf8)) }
-                    return try await TaskWaiter(client: client).wait(taskID: created.id, limit: .seconds(timeoutSeconds + 120))
+                if !json { Terminal.note("targeting \(preview.nodes.count) node(s)") }
+                if Terminal.isInteractive, !yes, !json {
+                    guard Terminal.confirm("start on \(preview.nodes.count) node(s)? [y/N] ") else { return nil }
                 }
-                if json {
-                    try printJSON(finished)
-                } else if wait {
-                    print(TaskTable.render(finished))
-                } else {
-                    print(finished.id)
-                }
-                if wait && finished.status != "succeeded" { throw ExitCode(1) }
+                let created = try await client.post("/v1/tasks", body: request, as: TaskView.self)
+                guard wait || follow else { return created }
+                if !json { Terminal.note("task \(created.id) started; waiting…") }
+                return try await TaskFollower(client: client, live: follow && !json).follow(taskID: created.id, limit: .seconds(request.timeoutSeconds * max(1, created.total) + 300))
             }
+            guard let finished else { throw ExitCode(1) }
+            if json {
+                try printJSON(finished)
+            } else if wait || follow {
+                print(TaskTable.render(finished))
+            } else {
+                print(finished.id)
+            }
+            if (wait || follow) && finished.status != .succeeded { throw ExitCode(1) }
         }
     }
 
-    struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a task's per-node results.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "Task id.") var id: String
-        @Flag(help: "Print JSON.") var json = false
-
-        func run() async throws {
-            try await runReportingErrors {
-                let view = try await connection.withClient { try await $0.get("/v1/tasks/\(id)", as: TaskView.self) }
-                if json { return try printJSON(view) }
-                print(TaskTable.render(view))
-            }
+    func makeRequest() throws -> TaskCreateRequest {
+        guard (command == nil) != (script == nil) else {
+            throw ShoalError(.invalidArgument, "give exactly one of --command and --script")
         }
+        _ = try NodeSelector(parsing: selector)
+        let text = try command ?? SecureFile.read(script ?? "")
+        let timeoutSeconds = try DurationText.seconds(timeout)
+        guard timeoutSeconds > 0 else { throw ShoalError(.invalidArgument, "--timeout must be more than 0s") }
+        let step = try StepSpec(kind: "command", name: name ?? "command", encoding: CommandStepParams(script: text, timeoutSeconds: timeoutSeconds))
+        let policy = RolloutPolicy(
+            maxConcurrency: try maxConcurrency.map(RolloutLimit.init(parsing:)), maxErrors: try RolloutLimit(parsing: maxErrors),
+            canary: canary, retries: retries, retryBackoffSeconds: try DurationText.seconds(retryBackoff)
+        )
+        let nodeIDs = nodes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        return TaskCreateRequest(
+            name: name ?? String((command ?? script ?? "").prefix(60)), steps: [step], selector: selector, nodes: nodeIDs,
+            timeoutSeconds: timeoutSeconds, expiresInSeconds: 24 * 3600, policy: policy
+        )
     }
+}
 
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List recent tasks.")
-        @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "Print JSON.") var json = false
+struct TaskStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a rollout: counts per state, failures, per-node results.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Task id.") var id: String
+    @Flag(help: "Keep updating until the rollout ends.") var follow = false
+    @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let tasks = try await connection.withClient { try await $0.get("/v1/tasks", as: [String: [TaskView]].self) }["tasks"] ?? []
-                if json { return try printJSON(["tasks": tasks]) }
-                let rows = tasks.map { task in
-                    [task.id, task.status, Timestamp.format(task.createdAt), task.createdBy,
-                     task.counts.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "), task.name]
-                }
-                print(TablePrinter.render(header: ["ID", "STATUS", "CREATED", "BY", "NODES", "NAME"], rows: rows))
+    func run() async throws {
+        try await runReportingErrors {
+            let view = try await connection.withClient { client in
+                follow
+                    ? try await TaskFollower(client: client, live: !json).follow(taskID: id, limit: .seconds(7 * 86400))
+                    : try await client.get("/v1/tasks/\(id)", as: TaskView.self)
             }
+            if json { return try printJSON(view) }
+            print(TaskTable.render(view))
         }
     }
 }
 
-/// Polls a task until every node has a final status.
-struct TaskWaiter {
-    let client: APIClient
+struct TaskListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List recent rollouts.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "How many.") var limit = 50
+    @Flag(help: "Print JSON.") var json = false
 
-    func wait(taskID: String, limit: Duration) async throws -> TaskView {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            let view = try await client.get("/v1/tasks/\(taskID)", as: TaskView.self)
-            if view.isFinished || ContinuousClock.now >= deadline { return view }
-            try await Task.sleep(for: .milliseconds(500))
+    func run() async throws {
+        try await runReportingErrors {
+            let tasks = try await connection.withClient { try await $0.get("/v1/tasks?limit=\(limit)", as: TaskListResponse.self) }.tasks
+            if json { return try printJSON(TaskListResponse(tasks: tasks)) }
+            let rows: [[String]] = tasks.map { task in
+                let counts = task.counts.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+                return [task.id, task.status.rawValue, Timestamp.format(task.createdAt), task.createdBy, "\(task.total)", counts, task.name]
+            }
+            print(TablePrinter.render(header: ["ID", "STATUS", "CREATED", "BY", "NODES", "STATES", "NAME"], rows: rows))
         }
     }
 }
 
-enum TaskTable {
-    static func render(_ view: TaskView) -> String {
-        let rows = view.nodes.map { node in
-            [node.hostname, node.nodeID, node.status.rawValue, node.exitCode.map(String.init) ?? "-",
-             node.errorCode?.rawValue ?? "", node.firstLine ?? ""]
+struct TaskCancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a rollout: no new node starts, queued bundles are withdrawn, running steps are asked to stop."
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let view = try await connection.withClient { try await $0.post("/v1/tasks/\(id)/cancel", body: [String: String](), as: TaskView.self) }
+            if json { return try printJSON(view) }
+            print("task \(view.id): cancel requested (\(view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
         }
-        let counts = view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
-        return TablePrinter.render(header: ["NODE", "ID", "STATUS", "EXIT", "CODE", "OUTPUT"], rows: rows)
-            + "\ntask \(view.id): \(view.status) (\(counts))"
     }
 }

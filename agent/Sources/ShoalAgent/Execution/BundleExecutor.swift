@@ -9,17 +9,33 @@ public struct BundleExecutor: Sendable {
     public var spool: ResultSpool
     public var verifier: BundleVerifier
     public var logger: Logger
+    public var cancellations: BundleCancellations
+    /// Asked right before the first step; false means the operator cancelled meanwhile.
+    public var startGate: @Sendable (String) async -> Bool
 
-    public init(state: AgentStateDirectory, spool: ResultSpool, verifier: BundleVerifier, logger: Logger) {
+    public init(
+        state: AgentStateDirectory, spool: ResultSpool, verifier: BundleVerifier, logger: Logger,
+        cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true }
+    ) {
         self.state = state
         self.spool = spool
         self.verifier = verifier
         self.logger = logger
+        self.cancellations = cancellations
+        self.startGate = startGate
+    }
+
+    /// What running the steps came to.
+    public struct StepsOutcome: Sendable {
+        var status: BundleStatus
+        var errorCode: ShoalError.Code?
+        var message: String?
+        var steps: [StepResult]
     }
 
     @discardableResult
     public func handle(_ delivery: BundlePollResponse.Delivery) async throws -> BundleResult {
-        let startedAt = Date()
+        let startedAt = Timestamp.now()
         let payload: BundlePayload
         do {
             payload = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), now: startedAt)
@@ -31,30 +47,62 @@ public struct BundleExecutor: Sendable {
         try state.storeHighWaterMark(payload.sequence)
         logger.info("running bundle", metadata: ["bundle": "\(payload.bundleID)", "sequence": "\(payload.sequence)", "steps": "\(payload.steps.count)"])
 
+        guard await startGate(delivery.deliveryID) else {
+            let result = BundleResult(
+                deliveryID: delivery.deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
+                sequence: payload.sequence, status: .cancelled, errorCode: .taskCancelled,
+                message: "the task was cancelled before this node started it", startedAt: startedAt, finishedAt: Timestamp.now()
+            )
+            try spool.add(result)
+            return result
+        }
+        let executor = self
+        let run = Task { await executor.runSteps(payload, deliveryID: delivery.deliveryID, startedAt: startedAt) }
+        cancellations.register(delivery.deliveryID, run)
+        let outcome = await run.value
+        cancellations.finish(delivery.deliveryID)
+        let bundleStatus = outcome.status
+        let result = BundleResult(
+            deliveryID: delivery.deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
+            sequence: payload.sequence, status: bundleStatus, errorCode: outcome.errorCode, message: outcome.message,
+            startedAt: startedAt, finishedAt: Timestamp.now(), steps: outcome.steps
+        )
+        try spool.add(result)
+        RunningMarker.remove(in: state, deliveryID: delivery.deliveryID)
+        logger.info("bundle finished", metadata: ["bundle": "\(payload.bundleID)", "status": "\(bundleStatus.rawValue)"])
+        return result
+    }
+
+    /// Runs the steps in order, stopping at the first failure, at the bundle timeout, or on
+    /// cancellation. A marker on disk records progress so a crash is reported, not re-run.
+    func runSteps(_ payload: BundlePayload, deliveryID: String, startedAt: Date) async -> StepsOutcome {
         let outputDirectory = state.outputDirectory + "/" + ResultSpool.safeName(payload.bundleID)
-        try SecureFile.makeDirectory(outputDirectory)
+        try? SecureFile.makeDirectory(outputDirectory)
         var files: [String: Data] = [:]
         for file in payload.files {
             files[file.sha256] = Data(base64Encoded: file.content)
         }
         var marker = RunningMarker(
-            deliveryID: delivery.deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
+            deliveryID: deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
             sequence: payload.sequence, startedAt: startedAt, currentStep: 0, currentStepName: "", currentStepKind: "", completed: []
         )
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(payload.timeoutSeconds)
-        var bundleStatus = BundleStatus.succeeded
-        var failure: (ShoalError.Code?, String?) = (nil, nil)
+        var outcome = StepsOutcome(status: .succeeded, steps: [])
         for (index, spec) in payload.steps.enumerated() {
             marker.currentStep = index
             marker.currentStepName = spec.displayName
             marker.currentStepKind = spec.kind
-            try marker.save(in: state)
+            do {
+                try marker.save(in: state)
+            } catch {
+                return StepsOutcome(status: .failed, errorCode: .storage, message: "cannot record progress before step \(index + 1): \(error)", steps: marker.completed)
+            }
             let stepStart = clock.now
-            let outcome: StepOutcome
+            let stepOutcome: StepOutcome
             let remaining = deadline - clock.now
             if remaining <= .zero {
-                outcome = StepOutcome(status: .timedOut, errorCode: .stepTimedOut, message: "the bundle's \(payload.timeoutSeconds)s timeout ran out before this step")
+                stepOutcome = StepOutcome(status: .timedOut, errorCode: .stepTimedOut, message: "the bundle's \(payload.timeoutSeconds)s timeout ran out before this step")
             } else {
                 do {
                     let step = try StepRegistry.make(spec)
@@ -62,33 +110,32 @@ public struct BundleExecutor: Sendable {
                         nodeID: payload.nodeID, bundleID: payload.bundleID, stepIndex: index, files: files,
                         outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining
                     )
-                    outcome = await step.apply(in: context)
+                    stepOutcome = await step.apply(in: context)
                 } catch let error as ShoalError {
-                    outcome = .failed(error)
+                    stepOutcome = .failed(error)
+                } catch {
+                    stepOutcome = .failed(ShoalError(.stepFailed, "\(error)"))
                 }
             }
             let elapsed = clock.now - stepStart
-            let result = StepResult(
-                index: index, name: spec.displayName, kind: spec.kind, status: outcome.status, exitCode: outcome.exitCode,
+            marker.completed.append(StepResult(
+                index: index, name: spec.displayName, kind: spec.kind, status: stepOutcome.status, exitCode: stepOutcome.exitCode,
                 durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-                stdout: outcome.stdout, stderr: outcome.stderr, errorCode: outcome.errorCode, message: outcome.message
-            )
-            marker.completed.append(result)
-            if outcome.status == .failed || outcome.status == .timedOut || outcome.status == .interrupted {
-                bundleStatus = outcome.status == .timedOut ? .timedOut : .failed
-                failure = (outcome.errorCode, "step \(index + 1) (\(spec.displayName)) \(outcome.status.rawValue): \(outcome.message ?? "")")
+                stdout: stepOutcome.stdout, stderr: stepOutcome.stderr, errorCode: stepOutcome.errorCode, message: stepOutcome.message
+            ))
+            if Task.isCancelled {
+                outcome = StepsOutcome(status: .cancelled, errorCode: .taskCancelled, message: "cancelled by the operator during step \(index + 1) (\(spec.displayName)); its process group was stopped", steps: [])
+                break
+            }
+            if [.failed, .timedOut, .interrupted].contains(stepOutcome.status) {
+                outcome.status = stepOutcome.status == .timedOut ? .timedOut : .failed
+                outcome.errorCode = stepOutcome.errorCode
+                outcome.message = "step \(index + 1) (\(spec.displayName)) \(stepOutcome.status.rawValue): \(stepOutcome.message ?? "")"
                 break
             }
         }
-        let result = BundleResult(
-            deliveryID: delivery.deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
-            sequence: payload.sequence, status: bundleStatus, errorCode: failure.0, message: failure.1,
-            startedAt: startedAt, finishedAt: Date(), steps: marker.completed
-        )
-        try spool.add(result)
-        RunningMarker.remove(in: state, deliveryID: delivery.deliveryID)
-        logger.info("bundle finished", metadata: ["bundle": "\(payload.bundleID)", "status": "\(bundleStatus.rawValue)"])
-        return result
+        outcome.steps = marker.completed
+        return outcome
     }
 
     private func refuse(_ delivery: BundlePollResponse.Delivery, error: ShoalError, at date: Date) throws -> BundleResult {
@@ -97,7 +144,7 @@ public struct BundleExecutor: Sendable {
         logger.warning("refused bundle", metadata: ["delivery": "\(delivery.deliveryID)", "code": "\(error.code.rawValue)", "reason": "\(error.message)"])
         let result = BundleResult(
             deliveryID: delivery.deliveryID, bundleID: claimed?.bundleID ?? "unknown", taskID: claimed?.taskID, nodeID: verifier.nodeID,
-            sequence: claimed?.sequence, status: .refused, errorCode: error.code, message: error.message, startedAt: date, finishedAt: Date()
+            sequence: claimed?.sequence, status: .refused, errorCode: error.code, message: error.message, startedAt: date, finishedAt: Timestamp.now()
         )
         try spool.add(result)
         return result

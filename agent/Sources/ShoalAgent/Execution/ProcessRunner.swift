@@ -13,7 +13,8 @@ import SystemPackage
 /// stops the whole process group: SIGTERM, a grace period, then SIGKILL.
 ///
 /// swift-subprocess has no timeout of its own, and cancelling its task would tear down only
-/// the direct child, so the watchdog here signals the group (`-pgid`) itself.
+/// the direct child unless told otherwise, so the watchdog here signals the group (`-pgid`)
+/// itself, and cancellation is given a teardown that targets the group.
 public struct ProcessRunner: Sendable {
     public struct Request: Sendable {
         public var executable: String
@@ -54,6 +55,8 @@ public struct ProcessRunner: Sendable {
         let options: PlatformOptions = {
             var options = PlatformOptions()
             options.createSession = true
+            // On task cancellation (operator cancel): SIGTERM the whole group, then SIGKILL it.
+            options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: request.killGrace)]
             return options
         }()
         var environment = ProcessInfo.processInfo.environment
@@ -67,7 +70,8 @@ public struct ProcessRunner: Sendable {
         let status: TerminationStatus = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask {
                 let result = try await Subprocess.run(
-                    .path(FilePath(request.executable)),
+                    // A bare program name is looked up on PATH, as a shell would.
+                    request.executable.contains("/") ? .path(FilePath(request.executable)) : .name(request.executable),
                     arguments: Arguments(request.arguments),
                     environment: .custom(rawEnvironment),
                     workingDirectory: request.workingDirectory.map { FilePath($0) },

@@ -47,7 +47,7 @@ struct RunningMarker: Codable, Sendable {
                 deliveryID: marker.deliveryID, bundleID: marker.bundleID, taskID: marker.taskID, nodeID: marker.nodeID,
                 sequence: marker.sequence, status: .interrupted, errorCode: .stepInterrupted,
                 message: "interrupted at step \(marker.currentStep + 1) (\(marker.currentStepName)) when the agent stopped",
-                startedAt: marker.startedAt, finishedAt: Date(), steps: steps
+                startedAt: marker.startedAt, finishedAt: Timestamp.now(), steps: steps
             )
             try spool.add(result)
             unlink(path)

@@ -13,15 +13,20 @@ public struct HeartbeatService: Service {
     let facts: FactsCollector
     let metrics: MetricsSampler
     let spool: ResultSpool
+    let cancellations: BundleCancellations
     let logger: Logger
 
-    public init(client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool, logger: Logger) {
+    public init(
+        client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool,
+        cancellations: BundleCancellations, logger: Logger
+    ) {
         self.client = client
         self.nodeID = nodeID
         self.interval = interval
         self.facts = facts
         self.metrics = MetricsSampler()
         self.spool = spool
+        self.cancellations = cancellations
         self.logger = logger
     }
 
@@ -36,8 +41,12 @@ public struct HeartbeatService: Service {
                     spooledResults: spool.count
                 )
                 do {
-                    _ = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
+                    let response = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
                     sentFacts = current
+                    if !response.cancel.isEmpty {
+                        logger.warning("operator cancelled running work", metadata: ["deliveries": "\(response.cancel)"])
+                        cancellations.request(response.cancel)
+                    }
                 } catch {
                     logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
                 }

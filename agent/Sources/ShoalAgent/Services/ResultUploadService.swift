@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycle
 import ShoalClient
@@ -46,22 +45,6 @@ public struct ResultUploadService: Service {
                 }
                 try await wakeup.wait(upTo: delay)
             }
-        }
-    }
-}
-
-/// A level-triggered wake-up flag: `signal()` makes the next (or current) `wait` return early.
-final class Wakeup: Sendable {
-    private let flag = Mutex(false)
-
-    func signal() { flag.withLock { $0 = true } }
-
-    func wait(upTo delay: Duration) async throws {
-        let clock = ContinuousClock()
-        let end = clock.now + delay
-        while clock.now < end {
-            if flag.withLock({ let was = $0; $0 = false; return was }) { return }
-            try await Task.sleep(for: .milliseconds(100))
         }
     }
 }

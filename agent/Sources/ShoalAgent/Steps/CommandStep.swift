@@ -42,8 +42,13 @@ public struct CommandStep: Step {
         let outcome: ProcessRunner.Outcome
         do {
             outcome = try await ProcessRunner().run(request)
+        } catch where Task.isCancelled {
+            return StepOutcome(status: .interrupted, errorCode: .taskCancelled, message: "cancelled: the process group was sent SIGTERM, then SIGKILL")
         } catch {
             return .failed(ShoalError(.stepLaunchFailed, "could not start '\(executable)': \(error)"))
+        }
+        if Task.isCancelled {
+            return StepOutcome(status: .interrupted, exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr, errorCode: .taskCancelled, message: "cancelled: the process group was stopped")
         }
         var result = StepOutcome(status: .changed, exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr)
         if outcome.timedOut {

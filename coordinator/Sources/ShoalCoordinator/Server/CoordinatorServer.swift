@@ -19,8 +19,9 @@ public enum CoordinatorServer {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PeerIdentityMiddleware())
         EnrollmentRoutes(fleet: fleet).add(to: router)
-        AgentRoutes(fleet: fleet, notifier: notifier).add(to: router)
-        OperatorRoutes(fleet: fleet, notifier: notifier).add(to: router)
+        let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
+        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine).add(to: router)
+        OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
 
         let liveness = LivenessMonitor(
             store: fleet.store, ttl: .seconds(fleet.config.seconds(\.nodeTTL)), grace: .seconds(fleet.config.seconds(\.downGrace)), logger: logger
@@ -29,7 +30,7 @@ public enum CoordinatorServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
-            services: [liveness],
+            services: [liveness, engine],
             onServerRunning: onServerRunning,
             logger: logger
         )

@@ -18,17 +18,41 @@ public protocol FleetStore: Sendable {
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     func events(nodeID: String) async throws -> [NodeEventRecord]
+    /// Replaces a node's labels; returns the updated node, nil if unknown.
+    func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord?
 
-    // Tasks and deliveries
-    /// Inserts the task and one delivery per node, each with the node's next sequence number,
-    /// signed by `sign(node, deliveryID, sequence)`.
-    func createTask(_ task: TaskRecord, nodeIDs: [String], now: Date, sign: @Sendable (String, String, Int64) throws -> String) async throws -> [DeliveryRecord]
+    // Tasks and deliveries (see NodeTaskStatus for the state machine)
+    /// Inserts a task and its deliveries, all `pending`.
+    func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord]) async throws
+    /// `pending → queued`: assigns the node's next sequence number and stores the envelope
+    /// `sign(delivery, sequence)` returns. Nil when the delivery is no longer pending.
+    func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord?
+    /// Moves a delivery to `next` if it is in one of `from` (any state when nil) and the move
+    /// is legal; an illegal move is refused and logged as a node event. Returns the updated
+    /// record, or nil when nothing changed.
+    func transition(
+        deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
+        errorCode: String?, message: String?, notBefore: Date?
+    ) async throws -> DeliveryRecord?
     /// Queued deliveries for the node, moved to `delivered` in the same transaction.
     func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord]
+    /// The agent is about to run it: `delivered → running`, or `→ cancelled` (returns false)
+    /// when the operator cancelled meanwhile.
+    func startDelivery(deliveryID: String, nodeID: String, now: Date) async throws -> Bool
     /// Records a node's result. Returns true when the agent may forget it (stored now or before).
     func recordResult(_ result: BundleResult, fromNode nodeID: String, now: Date) async throws -> Bool
+    /// Deliveries the node is running that the operator asked to stop.
+    func cancellationsRequested(nodeID: String) async throws -> [String]
+    /// Marks the task cancelled-on-request: pending, queued and waiting deliveries are
+    /// cancelled now; delivered and running ones are flagged for the agent.
+    func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord?
+    /// Stops new starts: pending deliveries are cancelled, the rollout will end `halted`.
+    func requestHalt(taskID: String, reason: String, now: Date) async throws
+    /// Moves the rollout if legal; returns whether it moved.
+    func setRolloutStatus(taskID: String, to next: RolloutStatus, reason: String?, now: Date) async throws -> Bool
     func task(id: String) async throws -> TaskRecord?
     func tasks(limit: Int) async throws -> [TaskRecord]
+    func unfinishedTasks() async throws -> [TaskRecord]
     func deliveries(taskID: String) async throws -> [DeliveryRecord]
 
     // Audit

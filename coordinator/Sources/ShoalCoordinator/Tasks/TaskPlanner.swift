@@ -1,56 +1,69 @@
 import Foundation
 import ShoalCore
 
-/// Turns an operator's task request into one signed bundle per targeted node, and reads
-/// tasks back as views.
+/// Turns an operator's task request into a rollout: the targeted nodes in a stable order
+/// (canaries first), each a `pending` delivery the `RolloutEngine` will sign and queue.
 struct TaskPlanner: Sendable {
     let fleet: Fleet
 
-    func create(_ request: TaskCreateRequest, by peer: PeerIdentity) async throws -> (TaskView, [String]) {
-        try validate(request)
-        let targets = try await fleet.store.nodes().filter { node in
-            node.status != .revoked && request.selector.allSatisfy { node.labels[$0.key] == $0.value }
+    /// The nodes a request targets: matching the selector, in `nodes` if given, not revoked.
+    func targets(_ request: TaskCreateRequest) async throws -> [NodeRecord] {
+        let selector = try NodeSelector(parsing: request.selector)
+        let wanted = request.nodes.map(Set.init)
+        let all = try await fleet.store.nodes()
+        if let wanted {
+            let unknown = wanted.subtracting(all.map(\.id))
+            guard unknown.isEmpty else {
+                throw ShoalError(.notFound, "unknown node id(s): \(unknown.sorted().joined(separator: ", ")); 'coordinator nodes list' shows the fleet")
+            }
         }
+        return all.filter { node in
+            node.status != .revoked && (wanted?.contains(node.id) ?? true) && selector.matches { key in
+                SelectorFacts.value(for: key, id: node.id, hostname: node.hostname, status: node.status.rawValue, labels: node.labels, facts: node.facts)
+            }
+        }.sorted { ($0.hostname, $0.id) < ($1.hostname, $1.id) }
+    }
+
+    func create(_ request: TaskCreateRequest, by peer: PeerIdentity) async throws -> TaskView {
+        try validate(request)
+        let targets = try await targets(request)
         guard !targets.isEmpty else {
-            let selector = request.selector.isEmpty ? "(all nodes)" : request.selector.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ",")
-            throw ShoalError(.noNodesMatched, "no enrolled node matches selector \(selector); 'coordinator nodes list' shows labels")
+            throw ShoalError(.noNodesMatched, "no enrolled node matches selector \(try NodeSelector(parsing: request.selector)); 'coordinator nodes list --selector ...' shows what matches")
         }
         let now = Date()
         let task = TaskRecord(
             id: "t-" + RandomID.make(bytes: 6), name: request.name, createdAt: now, createdBy: peer.name,
-            requestJSON: try request.jsonText()
+            requestJSON: try request.jsonText(), total: targets.count
         )
-        let signingKey = fleet.signingKey
-        let expiresAt = now.addingTimeInterval(TimeInterval(request.expiresInSeconds))
-        _ = try await fleet.store.createTask(task, nodeIDs: targets.map(\.id), now: now) { nodeID, deliveryID, sequence in
-            let payload = BundlePayload(
-                bundleID: deliveryID, taskID: task.id, nodeID: nodeID, sequence: sequence, issuedAt: now,
-                expiresAt: expiresAt, timeoutSeconds: request.timeoutSeconds, steps: request.steps
-            )
-            return try payload.signed(with: signingKey).jsonText()
+        let deliveries = targets.enumerated().map { index, node in
+            DeliveryRecord(id: "b-" + RandomID.make(bytes: 10), taskID: task.id, nodeID: node.id, position: index, isCanary: index < request.policy.canary, createdAt: now)
         }
+        try await fleet.store.createTask(task, deliveries: deliveries)
         try await fleet.store.audit(AuditRecord(
             at: now, actor: peer.description, action: "task.create",
-            detail: "task \(task.id) '\(request.name)' on \(targets.count) node(s), selector \(request.selector)"
+            detail: "task \(task.id) '\(request.name)' on \(targets.count) node(s), selector '\(request.selector)', policy \(try request.policy.jsonText())"
         ))
-        return (try await view(of: task), targets.map(\.id))
+        return try await view(of: task)
     }
 
-    func view(of task: TaskRecord) async throws -> TaskView {
-        let deliveries = try await fleet.store.deliveries(taskID: task.id)
+    func view(of task: TaskRecord, includeNodes: Bool = true) async throws -> TaskView {
+        let deliveries = includeNodes ? try await fleet.store.deliveries(taskID: task.id) : []
         var hostnames: [String: String] = [:]
-        for node in try await fleet.store.nodes() { hostnames[node.id] = node.hostname }
-        var counts: [String: Int] = [:]
-        for delivery in deliveries { counts[delivery.status.rawValue, default: 0] += 1 }
-        let status: String
-        if deliveries.contains(where: { !$0.status.isFinal }) {
-            status = "running"
-        } else {
-            status = deliveries.allSatisfy { $0.status == .succeeded } ? "succeeded" : "failed"
+        if includeNodes {
+            for node in try await fleet.store.nodes() { hostnames[node.id] = node.hostname }
         }
+        var counts: [String: Int] = [:]
+        if includeNodes {
+            for delivery in deliveries { counts[delivery.status.rawValue, default: 0] += 1 }
+        } else {
+            counts = ["pending": task.pendingCount, "active": task.activeCount, "succeeded": task.succeededCount, "failed": task.failureCount, "cancelled": task.cancelledCount]
+                .filter { $0.value > 0 }
+        }
+        let request = task.request
         return TaskView(
-            id: task.id, name: task.name, createdAt: task.createdAt, createdBy: task.createdBy, status: status, counts: counts,
-            nodes: deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }.sorted { ($0.hostname, $0.nodeID) < ($1.hostname, $1.nodeID) }
+            id: task.id, name: task.name, createdAt: task.createdAt, createdBy: task.createdBy, status: task.status,
+            statusReason: task.statusReason, selector: request?.selector ?? "", policy: request?.policy, total: task.total, counts: counts,
+            nodes: deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }
         )
     }
 
@@ -63,6 +76,13 @@ struct TaskPlanner: Sendable {
         }
         guard request.expiresInSeconds > 0, request.expiresInSeconds <= 30 * 86400 else {
             throw ShoalError(.invalidArgument, "expiresInSeconds must be between 1 and 2592000 (30 days), got \(request.expiresInSeconds)")
+        }
+        let policy = request.policy
+        guard policy.canary >= 0, policy.retries >= 0, policy.retries <= 20, policy.retryBackoffSeconds >= 0 else {
+            throw ShoalError(.invalidArgument, "canary and retries must be >= 0 (retries at most 20), backoff >= 0")
+        }
+        if case .count(0) = policy.maxConcurrency ?? .count(1) {
+            throw ShoalError(.invalidArgument, "max-concurrency 0 would start nothing; give at least 1")
         }
         for (index, step) in request.steps.enumerated() where step.kind == "command" {
             let params = try step.decodeParams(CommandStepParams.self)

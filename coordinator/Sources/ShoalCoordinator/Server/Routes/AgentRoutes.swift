@@ -7,6 +7,7 @@ import ShoalCore
 struct AgentRoutes: Sendable {
     let fleet: Fleet
     let notifier: WorkNotifier
+    let engine: RolloutEngine
     /// The longest a long poll is held open.
     static let maxPollWait = 60
 
@@ -19,7 +20,8 @@ struct AgentRoutes: Sendable {
             let node = try await fleet.store.recordHeartbeat(
                 nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
             )
-            return try JSONResponse.make(HeartbeatResponse(serverTime: Date(), status: node?.status.rawValue ?? "unknown"))
+            let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
+            return try JSONResponse.make(HeartbeatResponse(serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel))
         }
         group.get("bundles") { request, context in
             let nodeID = try context.parameters.require("node")
@@ -48,7 +50,15 @@ struct AgentRoutes: Sendable {
             for result in body.results where try await fleet.store.recordResult(result, fromNode: nodeID, now: Date()) {
                 acknowledged.append(result.deliveryID)
             }
+            engine.nudge()
             return try JSONResponse.make(ResultsAck(acknowledged: acknowledged))
+        }
+        group.post("deliveries/{delivery}/start") { _, context in
+            let nodeID = try context.parameters.require("node")
+            let deliveryID = try context.parameters.require("delivery")
+            let proceed = try await fleet.store.startDelivery(deliveryID: deliveryID, nodeID: nodeID, now: Date())
+            if !proceed { engine.nudge() }
+            return try JSONResponse.make(DeliveryStartResponse(proceed: proceed))
         }
     }
 }

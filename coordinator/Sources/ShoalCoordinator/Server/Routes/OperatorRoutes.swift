@@ -6,7 +6,7 @@ import ShoalCore
 /// `operator` or `admin`; tokens need `admin`. Every change is written to the audit log.
 struct OperatorRoutes: Sendable {
     let fleet: Fleet
-    let notifier: WorkNotifier
+    let engine: RolloutEngine
 
     func add(to router: Router<CoordinatorRequestContext>) {
         let read = router.group("/v1").add(middleware: RequireOperatorMiddleware(roles: [.admin, .operator, .viewer]))
@@ -15,35 +15,66 @@ struct OperatorRoutes: Sendable {
         let limit = fleet.config.maxBodyBytes
         let planner = TaskPlanner(fleet: fleet)
 
-        read.get("nodes") { _, _ in
-            try JSONResponse.make(NodeListResponse(nodes: try await fleet.store.nodes().map(\.view)))
+        read.get("nodes") { request, _ in
+            var nodes = try await fleet.store.nodes()
+            if let text = request.uri.queryParameters.get("selector"), !text.isEmpty {
+                let selector = try NodeSelector(parsing: text)
+                nodes = nodes.filter { node in
+                    selector.matches { SelectorFacts.value(for: $0, id: node.id, hostname: node.hostname, status: node.status.rawValue, labels: node.labels, facts: node.facts) }
+                }
+            }
+            return try JSONResponse.make(NodeListResponse(nodes: nodes.map(\.view)))
         }
         read.get("nodes/{id}") { _, context in
+            try JSONResponse.make(try await node(context.parameters.require("id")).view)
+        }
+        write.post("nodes/{id}/labels") { request, context in
             let id = try context.parameters.require("id")
-            guard let node = try await fleet.store.node(id: id) else {
-                throw ShoalError(.notFound, "no node \(id); 'coordinator nodes list' shows the fleet")
+            let body = try await request.decodeJSON(LabelUpdateRequest.self, limit: limit)
+            var labels = try await node(id).labels
+            for (key, value) in body.set {
+                try LabelText.validate(key: key, value: value)
+                labels[key] = value
             }
-            return try JSONResponse.make(node.view)
+            for key in body.remove { labels.removeValue(forKey: key) }
+            guard let updated = try await fleet.store.updateLabels(nodeID: id, labelsJSON: try labels.jsonText()) else {
+                throw ShoalError(.notFound, "no node \(id)")
+            }
+            try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "node.labels", detail: "node \(id): set \(body.set), removed \(body.remove)"))
+            return try JSONResponse.make(updated.view)
         }
         admin.post("tokens") { request, context in
             let body = try await request.decodeJSON(TokenCreateRequest.self, limit: limit)
             let response = try await TokenIssuer(store: fleet.store).issue(body, by: try context.requirePeer())
             return try JSONResponse.make(response, status: .created)
         }
+        read.post("tasks/preview") { request, _ in
+            let body = try await request.decodeJSON(TaskCreateRequest.self, limit: limit)
+            return try JSONResponse.make(TaskPreview(nodes: try await planner.targets(body).map(\.view)))
+        }
         write.post("tasks") { request, context in
             let body = try await request.decodeJSON(TaskCreateRequest.self, limit: limit)
-            let (view, nodeIDs) = try await planner.create(body, by: try context.requirePeer())
-            await notifier.notify(nodeIDs: nodeIDs)
+            let view = try await planner.create(body, by: try context.requirePeer())
+            engine.nudge()
             return try JSONResponse.make(view, status: .created)
         }
-        read.get("tasks") { _, _ in
-            var views: [TaskView] = []
-            for task in try await fleet.store.tasks(limit: 100) {
-                var view = try await planner.view(of: task)
-                view.nodes = []
-                views.append(view)
+        write.post("tasks/{id}/cancel") { _, context in
+            let id = try context.parameters.require("id")
+            let peer = try context.requirePeer()
+            guard let task = try await fleet.store.requestCancel(taskID: id, reason: "cancelled by \(peer.description)", now: Date()) else {
+                throw ShoalError(.notFound, "no task \(id)")
             }
-            return try JSONResponse.make(["tasks": views])
+            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "task.cancel", detail: "task \(id)"))
+            engine.nudge()
+            return try JSONResponse.make(try await planner.view(of: task))
+        }
+        read.get("tasks") { request, _ in
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 50, 1), 1000)
+            var views: [TaskView] = []
+            for task in try await fleet.store.tasks(limit: limit) {
+                views.append(try await planner.view(of: task, includeNodes: false))
+            }
+            return try JSONResponse.make(TaskListResponse(tasks: views))
         }
         read.get("tasks/{id}") { _, context in
             let id = try context.parameters.require("id")
@@ -52,5 +83,12 @@ struct OperatorRoutes: Sendable {
             }
             return try JSONResponse.make(try await planner.view(of: task))
         }
+    }
+
+    private func node(_ id: String) async throws -> NodeRecord {
+        guard let node = try await fleet.store.node(id: id) else {
+            throw ShoalError(.notFound, "no node \(id); 'coordinator nodes list' shows the fleet")
+        }
+        return node
     }
 }

@@ -11,9 +11,21 @@ public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var nodeID: String
     public var sequence: Int64
     public var status: NodeTaskStatus
-    public var envelopeJSON: String
+    /// Order in the rollout; canaries come first.
+    public var position: Int
+    public var isCanary: Bool
+    /// How many times it was queued (retries re-queue it with a fresh sequence number).
+    public var attempt: Int
+    /// In `retry_wait`: not to be queued again before this.
+    public var notBefore: Date?
+    /// The operator cancelled the task while this was with the agent.
+    public var cancelRequested: Bool
+    /// Signed when queued, not before: sequence numbers are issued in queue order.
+    public var envelopeJSON: String?
     public var createdAt: Date
+    public var queuedAt: Date?
     public var deliveredAt: Date?
+    public var startedAt: Date?
     public var finishedAt: Date?
     public var exitCode: Int32?
     public var errorCode: String?
@@ -21,8 +33,21 @@ public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var firstLine: String?
     public var resultJSON: String?
 
+    public init(id: String, taskID: String, nodeID: String, position: Int, isCanary: Bool, createdAt: Date) {
+        self.id = id
+        self.taskID = taskID
+        self.nodeID = nodeID
+        self.sequence = 0
+        self.status = .pending
+        self.position = position
+        self.isCanary = isCanary
+        self.attempt = 0
+        self.cancelRequested = false
+        self.createdAt = createdAt
+    }
+
     public var envelope: DSSEEnvelope? {
-        try? WireCoding.decode(DSSEEnvelope.self, from: Data(envelopeJSON.utf8))
+        envelopeJSON.flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
     }
 
     public var result: BundleResult? {
@@ -33,7 +58,7 @@ public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRec
         NodeTaskView(
             nodeID: nodeID, hostname: hostname, bundleID: id, sequence: sequence, status: status, exitCode: exitCode,
             errorCode: errorCode.map { ShoalError.Code(rawValue: $0) }, message: message, firstLine: firstLine,
-            deliveredAt: deliveredAt, finishedAt: finishedAt, result: result
+            attempt: attempt, queuedAt: queuedAt, deliveredAt: deliveredAt, startedAt: startedAt, finishedAt: finishedAt, result: result
         )
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import ShoalCore
 
-/// A row of `tasks`: one operator request across the fleet.
+/// A row of `tasks`: one operator request rolled out across the fleet, with its rollout
+/// state and counters (kept in step with `deliveries` in the same transactions).
 public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "tasks"
 
@@ -11,12 +12,52 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var createdAt: Date
     public var createdBy: String
     public var requestJSON: String
+    public var status: RolloutStatus
+    public var statusReason: String?
+    public var cancelRequested: Bool
+    public var haltRequested: Bool
+    public var finishedAt: Date?
+    public var total: Int
+    public var pendingCount: Int
+    public var activeCount: Int
+    public var succeededCount: Int
+    public var failureCount: Int
+    public var cancelledCount: Int
 
-    public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String) {
+    public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String, total: Int = 0) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.requestJSON = requestJSON
+        self.status = .pending
+        self.cancelRequested = false
+        self.haltRequested = false
+        self.total = total
+        self.pendingCount = total
+        self.activeCount = 0
+        self.succeededCount = 0
+        self.failureCount = 0
+        self.cancelledCount = 0
+    }
+
+    public var request: TaskCreateRequest? {
+        try? WireCoding.decode(TaskCreateRequest.self, from: Data(requestJSON.utf8))
+    }
+
+    /// Moves a counter from the bucket of `old` to the bucket of `new`.
+    mutating func count(from old: NodeTaskStatus, to new: NodeTaskStatus) {
+        adjust(old, by: -1)
+        adjust(new, by: 1)
+    }
+
+    private mutating func adjust(_ status: NodeTaskStatus, by delta: Int) {
+        switch status {
+        case .pending: pendingCount += delta
+        case .succeeded: succeededCount += delta
+        case .cancelled: cancelledCount += delta
+        case _ where status.isActive: activeCount += delta
+        default: failureCount += delta
+        }
     }
 }

@@ -3,39 +3,72 @@ import GRDB
 import ShoalCore
 
 extension SQLiteFleetStore {
-    public func createTask(_ task: TaskRecord, nodeIDs: [String], now: Date, sign: @Sendable (String, String, Int64) throws -> String) async throws -> [DeliveryRecord] {
+    public func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord]) async throws {
         try await pool.write { db in
             try task.insert(db)
-            var deliveries: [DeliveryRecord] = []
-            for nodeID in nodeIDs {
-                try db.execute(sql: "UPDATE nodes SET lastSequence = lastSequence + 1 WHERE id = ?", arguments: [nodeID])
-                guard let sequence = try Int64.fetchOne(db, sql: "SELECT lastSequence FROM nodes WHERE id = ?", arguments: [nodeID]) else {
-                    throw ShoalError(.notFound, "node \(nodeID) disappeared while the task was created")
-                }
-                let deliveryID = "b-" + RandomID.make(bytes: 10)
-                let delivery = DeliveryRecord(
-                    id: deliveryID, taskID: task.id, nodeID: nodeID, sequence: sequence, status: .queued,
-                    envelopeJSON: try sign(nodeID, deliveryID, sequence), createdAt: now
-                )
-                try delivery.insert(db)
-                deliveries.append(delivery)
+            for delivery in deliveries { try delivery.insert(db) }
+        }
+    }
+
+    public func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord? {
+        try await pool.write { db in
+            guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID), delivery.status == .pending else { return nil }
+            try db.execute(sql: "UPDATE nodes SET lastSequence = lastSequence + 1 WHERE id = ?", arguments: [delivery.nodeID])
+            guard let sequence = try Int64.fetchOne(db, sql: "SELECT lastSequence FROM nodes WHERE id = ?", arguments: [delivery.nodeID]) else {
+                throw ShoalError(.notFound, "node \(delivery.nodeID) is no longer enrolled")
             }
-            return deliveries
+            delivery.sequence = sequence
+            delivery.attempt += 1
+            delivery.queuedAt = now
+            delivery.notBefore = nil
+            delivery.envelopeJSON = try sign(delivery, sequence)
+            guard try Self.move(db, &delivery, to: .queued, now: now) else { return nil }
+            return delivery
+        }
+    }
+
+    public func transition(
+        deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
+        errorCode: String?, message: String?, notBefore: Date?
+    ) async throws -> DeliveryRecord? {
+        try await pool.write { db in
+            guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID) else { return nil }
+            if let from, !from.contains(delivery.status) { return nil }
+            if errorCode != nil { delivery.errorCode = errorCode }
+            if message != nil { delivery.message = message }
+            delivery.notBefore = notBefore
+            guard try Self.move(db, &delivery, to: next, now: now) else { return nil }
+            return delivery
         }
     }
 
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
         try await pool.write { db in
-            var queued = try DeliveryRecord
+            let queued = try DeliveryRecord
                 .filter(Column("nodeID") == nodeID && Column("status") == NodeTaskStatus.queued.rawValue)
                 .order(Column("sequence"))
                 .fetchAll(db)
-            for index in queued.indices {
-                queued[index].status = .delivered
-                queued[index].deliveredAt = now
-                try queued[index].update(db)
+            var taken: [DeliveryRecord] = []
+            for var delivery in queued {
+                delivery.deliveredAt = now
+                if try Self.move(db, &delivery, to: .delivered, now: now) { taken.append(delivery) }
             }
-            return queued
+            return taken
+        }
+    }
+
+    public func startDelivery(deliveryID: String, nodeID: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID), delivery.nodeID == nodeID else { return false }
+            if delivery.cancelRequested {
+                delivery.errorCode = "task.cancelled"
+                delivery.message = "cancelled by the operator before it started"
+                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                return false
+            }
+            guard delivery.status == .delivered else { return delivery.status == .running }
+            delivery.startedAt = now
+            return try Self.move(db, &delivery, to: .running, now: now)
         }
     }
 
@@ -51,20 +84,81 @@ extension SQLiteFleetStore {
                 return true
             }
             if delivery.status.isFinal { return true }
-            delivery.status = NodeTaskStatus(result.status)
-            delivery.finishedAt = result.finishedAt
-            let lastStep = result.steps.last
-            delivery.exitCode = lastStep?.exitCode
+            delivery.exitCode = result.steps.last?.exitCode
             delivery.errorCode = result.errorCode?.rawValue
             delivery.message = result.message
             delivery.firstLine = Self.firstLine(of: result)
             delivery.resultJSON = try result.jsonText()
-            if delivery.deliveredAt == nil { delivery.deliveredAt = result.startedAt }
-            try delivery.update(db)
+            delivery.deliveredAt = delivery.deliveredAt ?? result.startedAt
+            delivery.startedAt = delivery.startedAt ?? result.startedAt
+            delivery.finishedAt = result.finishedAt
+            _ = try Self.move(db, &delivery, to: NodeTaskStatus(result.status), now: now)
             if result.status == .refused {
                 var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "bundle_refused", detail: "\(result.errorCode?.rawValue ?? ""): \(result.message ?? "")")
                 try event.insert(db)
             }
+            return true
+        }
+    }
+
+    public func cancellationsRequested(nodeID: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM deliveries WHERE nodeID = ? AND cancelRequested AND status IN ('delivered', 'running')", arguments: [nodeID])
+        }
+    }
+
+    public func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord? {
+        try await pool.write { db in
+            guard var task = try TaskRecord.fetchOne(db, key: taskID) else { return nil }
+            guard !task.status.isFinal else { return task }
+            task.cancelRequested = true
+            task.statusReason = reason
+            try task.update(db)
+            for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID).fetchAll(db) {
+                switch delivery.status {
+                case .pending, .queued, .retryWait:
+                    delivery.errorCode = "task.cancelled"
+                    delivery.message = reason
+                    _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                case .delivered, .running:
+                    delivery.cancelRequested = true
+                    try delivery.update(db)
+                default:
+                    break
+                }
+            }
+            return try TaskRecord.fetchOne(db, key: taskID)
+        }
+    }
+
+    public func requestHalt(taskID: String, reason: String, now: Date) async throws {
+        try await pool.write { db in
+            guard var task = try TaskRecord.fetchOne(db, key: taskID), !task.haltRequested else { return }
+            task.haltRequested = true
+            task.statusReason = reason
+            try task.update(db)
+            for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID && Column("status") == NodeTaskStatus.pending.rawValue).fetchAll(db) {
+                delivery.errorCode = "rollout.halted"
+                delivery.message = "not started: \(reason)"
+                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+            }
+        }
+    }
+
+    public func setRolloutStatus(taskID: String, to next: RolloutStatus, reason: String?, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            guard var task = try TaskRecord.fetchOne(db, key: taskID) else { return false }
+            guard task.status.canMove(to: next) else {
+                if task.status != next {
+                    var audit = AuditRecord(at: now, actor: "coordinator", action: "rollout.illegal_transition", detail: "task \(taskID): \(task.status.rawValue) → \(next.rawValue) refused")
+                    try audit.insert(db)
+                }
+                return false
+            }
+            task.status = next
+            if let reason { task.statusReason = reason }
+            if next.isFinal { task.finishedAt = now }
+            try task.update(db)
             return true
         }
     }
@@ -77,30 +171,16 @@ extension SQLiteFleetStore {
         try await pool.read { db in try TaskRecord.order(Column("createdAt").desc).limit(limit).fetchAll(db) }
     }
 
+    public func unfinishedTasks() async throws -> [TaskRecord] {
+        try await pool.read { db in
+            try TaskRecord.filter([RolloutStatus.pending.rawValue, RolloutStatus.running.rawValue].contains(Column("status")))
+                .order(Column("createdAt")).fetchAll(db)
+        }
+    }
+
     public func deliveries(taskID: String) async throws -> [DeliveryRecord] {
         try await pool.read { db in
-            try DeliveryRecord.filter(Column("taskID") == taskID).order(Column("nodeID")).fetchAll(db)
-        }
-    }
-
-    /// The line an operator wants in a table: the last step's first line of output, else its message.
-    static func firstLine(of result: BundleResult) -> String? {
-        guard let step = result.steps.last else { return result.message }
-        for candidate in [step.stdout.firstLine, step.stderr.firstLine, step.message ?? ""] where !candidate.isEmpty {
-            return String(candidate.prefix(200))
-        }
-        return result.message
-    }
-}
-
-extension NodeTaskStatus {
-    init(_ status: BundleStatus) {
-        switch status {
-        case .succeeded: self = .succeeded
-        case .failed: self = .failed
-        case .timedOut: self = .timedOut
-        case .refused: self = .refused
-        case .interrupted: self = .interrupted
+            try DeliveryRecord.filter(Column("taskID") == taskID).order(Column("position")).fetchAll(db)
         }
     }
 }

@@ -101,6 +101,15 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
+    public func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord? {
+        try await pool.write { db in
+            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
+            node.labelsJSON = labelsJSON
+            try node.update(db)
+            return node
+        }
+    }
+
     // MARK: Audit
 
     public func audit(_ record: AuditRecord) async throws {

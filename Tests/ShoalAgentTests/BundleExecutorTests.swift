@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import ShoalAgent
+import ShoalCore
+import Testing
+
+@Suite("Bundle executor")
+struct BundleExecutorTests {
+    let dir: TemporaryDirectory
+    let state: AgentStateDirectory
+    let spool: ResultSpool
+    let key = BundleSigningKey()
+    let executor: BundleExecutor
+
+    init() throws {
+        dir = try TemporaryDirectory()
+        state = AgentStateDirectory(path: dir.file("state"))
+        try state.prepare()
+        spool = ResultSpool(directory: state.spoolDirectory)
+        executor = BundleExecutor(
+            state: state, spool: spool,
+            verifier: BundleVerifier(nodeID: "node-1", trustedKeys: [key.publicKey]),
+            logger: Logger(label: "shoal.tests.executor")
+        )
+    }
+
+    /// Results as they travel: the spool keeps dates to the millisecond, as the wire does.
+    func wire(_ results: [BundleResult]) throws -> Data {
+        try WireCoding.encode(results)
+    }
+
+    /// A script step that appends `word` to the `runs` file.
+    func append(_ word: String) throws -> StepSpec {
+        try commandSpec(CommandStepParams(script: "echo \(word) >> '\(dir.file("runs"))'"), name: "append \(word)")
+    }
+
+    func delivery(_ id: String, sequence: Int64 = 7, timeout: Int = 60, steps: [StepSpec], signer: BundleSigningKey? = nil) throws -> BundlePollResponse.Delivery {
+        let payload = BundlePayload(
+            bundleID: "bundle-\(sequence)", taskID: "task-1", nodeID: "node-1", sequence: sequence,
+            issuedAt: Date(), expiresAt: Date().addingTimeInterval(600), timeoutSeconds: timeout, steps: steps
+        )
+        return BundlePollResponse.Delivery(deliveryID: id, envelope: try payload.signed(with: signer ?? key))
+    }
+
+    @Test("a good bundle runs every step in order, spools one succeeded result and raises the high-water mark")
+    func runsGoodBundle() async throws {
+        let result = try await executor.handle(delivery("d-1", steps: [append("one"), append("two")]))
+        #expect(result.status == .succeeded)
+        #expect(result.errorCode == nil)
+        #expect(result.steps.map(\.status) == [.changed, .changed])
+        #expect(result.steps.map(\.name) == ["append one", "append two"])
+        #expect(result.steps.map(\.index) == [0, 1])
+        #expect(dir.lines("runs") == ["one", "two"])
+        #expect(try state.highWaterMark() == 7)
+
+        let pending = spool.pending()
+        #expect(pending.count == 1)
+        #expect(try wire(pending) == wire([result]))
+        #expect(pending.first?.deliveryID == "d-1")
+        #expect(pending.first?.sequence == 7)
+        // No running marker is left once the result is spooled.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.runningDirectory).isEmpty)
+    }
+
+    @Test("step output is captured into the result and kept on disk under the bundle's directory")
+    func keepsOutput() async throws {
+        let echo = try commandSpec(CommandStepParams(argv: ["/bin/echo", "captured text"]))
+        let result = try await executor.handle(delivery("d-1", steps: [echo]))
+        #expect(result.steps.first?.stdout.head == "captured text\n")
+        let onDisk = try String(contentsOfFile: state.outputDirectory + "/bundle-7/step-0.stdout", encoding: .utf8)
+        #expect(onDisk == "captured text\n")
+    }
+
+    @Test("the same envelope delivered again is refused as a replay and nothing runs twice")
+    func refusesReplay() async throws {
+        let first = try delivery("d-1", steps: [append("once")])
+        try await executor.handle(first)
+        let again = BundlePollResponse.Delivery(deliveryID: "d-2", envelope: first.envelope)
+        let result = try await executor.handle(again)
+        #expect(result.status == .refused)
+        #expect(result.errorCode == .bundleReplayed)
+        #expect(result.steps.isEmpty)
+        #expect(result.bundleID == "bundle-7")
+        #expect(dir.lines("runs") == ["once"])
+        #expect(try state.highWaterMark() == 7)
+        #expect(spool.pending().map(\.deliveryID).sorted() == ["d-1", "d-2"])
+    }
+
+    @Test("an older sequence after a newer one is refused")
+    func refusesOlderSequence() async throws {
+        try await executor.handle(delivery("d-new", sequence: 10, steps: [append("ten")]))
+        let result = try await executor.handle(delivery("d-old", sequence: 9, steps: [append("nine")]))
+        #expect(result.errorCode == .bundleReplayed)
+        #expect(dir.lines("runs") == ["ten"])
+        #expect(try state.highWaterMark() == 10)
+    }
+
+    @Test("a bundle signed by an untrusted key is refused, not run, and does not move the mark")
+    func refusesUntrusted() async throws {
+        let result = try await executor.handle(delivery("d-1", steps: [append("evil")], signer: BundleSigningKey()))
+        #expect(result.status == .refused)
+        #expect(result.errorCode == .bundleUntrustedKey)
+        #expect(!dir.exists("runs"))
+        #expect(try state.highWaterMark() == 0)
+        #expect(spool.pending().map(\.status) == [.refused])
+    }
+
+    @Test("a failing step stops the bundle: later steps do not run")
+    func stopsAtFailure() async throws {
+        let fail = try commandSpec(CommandStepParams(script: "exit 4"), name: "fail")
+        let result = try await executor.handle(delivery("d-1", steps: [fail, append("after")]))
+        #expect(result.status == .failed)
+        #expect(result.errorCode == .stepFailed)
+        #expect(result.steps.count == 1)
+        #expect(result.steps.first?.exitCode == 4)
+        #expect(result.message?.contains("step 1 (fail)") == true)
+        #expect(!dir.exists("runs"))
+        // The mark was stored before the first step ran.
+        #expect(try state.highWaterMark() == 7)
+        #expect(try wire(spool.pending()) == wire([result]))
+    }
+
+    @Test("an unknown step kind fails the bundle with step.unknown_kind")
+    func unknownKind() async throws {
+        let result = try await executor.handle(delivery("d-1", steps: [StepSpec(kind: "teleport", params: .null), append("after")]))
+        #expect(result.status == .failed)
+        #expect(result.errorCode == .stepUnknownKind)
+        #expect(!dir.exists("runs"))
+    }
+
+    @Test("the bundle's own timeout stops a long step and reports timed_out")
+    func bundleTimeout() async throws {
+        let slow = try commandSpec(CommandStepParams(script: "sleep 20"))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await executor.handle(delivery("d-1", timeout: 1, steps: [slow, append("after")]))
+        #expect(clock.now - start < .seconds(10))
+        #expect(result.status == .timedOut)
+        #expect(result.errorCode == .stepTimedOut)
+        #expect(result.steps.map(\.status) == [.timedOut])
+        #expect(!dir.exists("runs"))
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+extension SQLiteFleetStore {
+    /// The one place a delivery changes state: checks the move against the state machine,
+    /// updates the rollout's counters in the same transaction, and logs refused moves.
+    static func move(_ db: Database, _ delivery: inout DeliveryRecord, to next: NodeTaskStatus, now: Date) throws -> Bool {
+        guard delivery.status.canMove(to: next) else {
+            var event = NodeEventRecord(
+                nodeID: delivery.nodeID, at: now, kind: "illegal_transition",
+                detail: "delivery \(delivery.id): \(delivery.status.rawValue) → \(next.rawValue) refused"
+            )
+            try event.insert(db)
+            return false
+        }
+        guard var task = try TaskRecord.fetchOne(db, key: delivery.taskID) else {
+            throw ShoalError(.storage, "delivery \(delivery.id) belongs to missing task \(delivery.taskID)")
+        }
+        task.count(from: delivery.status, to: next)
+        delivery.status = next
+        if next.isFinal, delivery.finishedAt == nil { delivery.finishedAt = now }
+        try delivery.update(db)
+        try task.update(db)
+        return true
+    }
+
+    /// The line an operator wants in a table: the last step's first line of output, else its message.
+    static func firstLine(of result: BundleResult) -> String? {
+        guard let step = result.steps.last else { return result.message }
+        for candidate in [step.stdout.firstLine, step.stderr.firstLine, step.message ?? ""] where !candidate.isEmpty {
+            return String(candidate.prefix(200))
+        }
+        return result.message
+    }
+}
+
+extension NodeTaskStatus {
+    init(_ status: BundleStatus) {
+        switch status {
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed
+        case .timedOut: self = .timedOut
+        case .refused: self = .refused
+        case .interrupted: self = .interrupted
+        case .cancelled: self = .cancelled
+        }
+    }
+}
