@@ -140,4 +140,15 @@ struct BundleExecutorTests {
         #expect(result.steps.map(\.status) == [.timedOut])
         #expect(!dir.exists("runs"))
     }
+
+    @Test("a corrupt high-water mark stops the agent from running anything")
+    func corruptMark() async throws {
+        try "not a number".write(toFile: state.sequenceFile, atomically: true, encoding: .utf8)
+        let error = await #expect(throws: ShoalError.self) {
+            try await executor.handle(delivery("d-1", steps: [append("one")]))
+        }
+        #expect(error?.code == .storage)
+        #expect(!dir.exists("runs"))
+        #expect(spool.pending().isEmpty)
+    }
 }

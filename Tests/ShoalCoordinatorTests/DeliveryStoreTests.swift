@@ -52,7 +52,7 @@ import Testing
         _ = try await queue(ids[0])
         _ = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
         #expect(try await store.startDelivery(deliveryID: ids[0], nodeID: "n-a", now: Date()))
-        _ = try await store.transition(deliveryID: ids[1], from: [.pending], to: .failed, now: Date(), errorCode: "node.unreachable", message: "down", notBefore: nil)
+        _ = try await store.transition(deliveryID: ids[1], from: [.pending], to: .failed, now: Date(), errorCode: "node.unreachable", message: "down", notBefore: nil, countAttempt: true)
         task = try #require(try await store.task(id: "t-1"))
         #expect((task.pendingCount, task.activeCount, task.failureCount) == (0, 1, 1))
     }
@@ -60,7 +60,7 @@ import Testing
     @Test func illegalTransitionsAreRefusedAndLogged() async throws {
         let ids = try await makeTask("t-1", nodes: ["n-a"])
         // pending → running skips queued and delivered: refused.
-        let moved = try await store.transition(deliveryID: ids[0], from: nil, to: .running, now: Date(), errorCode: nil, message: nil, notBefore: nil)
+        let moved = try await store.transition(deliveryID: ids[0], from: nil, to: .running, now: Date(), errorCode: nil, message: nil, notBefore: nil, countAttempt: false)
         #expect(moved == nil)
         #expect(try await store.deliveries(taskID: "t-1").first?.status == .pending)
         #expect(try await store.events(nodeID: "n-a").contains { $0.kind == "illegal_transition" })

@@ -27,4 +27,13 @@ struct DurationTextTests {
         #expect(DurationText.format(seconds: seconds) == text)
         #expect(try DurationText.seconds(text) == seconds)
     }
+
+    @Test("a duration too large for Int is refused instead of trapping")
+    func overflow() async {
+        await withKnownIssue("DurationText.seconds multiplies without overflow checks: '9999999999999999d' traps the process") {
+            await #expect(processExitsWith: .success) {
+                _ = try? DurationText.seconds("9999999999999999d")
+            }
+        }
+    }
 }

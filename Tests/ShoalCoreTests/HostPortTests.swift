@@ -21,4 +21,12 @@ struct HostPortTests {
     func refuses(text: String) {
         #expect(HostPort(text) == nil)
     }
+
+    @Test("an IPv6 address without brackets is refused, not split at its last colon")
+    func unbracketedIPv6() {
+        withKnownIssue("HostPort splits at the last ':' and accepts '::1' as host ':' port 1") {
+            #expect(HostPort("::1") == nil)
+        }
+        #expect(HostPort("[::1]") == nil)
+    }
 }

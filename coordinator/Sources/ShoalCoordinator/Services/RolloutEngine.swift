@@ -65,11 +65,11 @@ public final class RolloutEngine: Service, Sendable {
                     _ = try await store.transition(
                         deliveryID: delivery.id, from: [.delivered, .running], to: .timedOut, now: now,
                         errorCode: ShoalError.Code.nodeTimeout.rawValue,
-                        message: "no result within the \(request.timeoutSeconds)s timeout plus \(Int(resultGrace))s grace", notBefore: nil
+                        message: "no result within the \(request.timeoutSeconds)s timeout plus \(Int(resultGrace))s grace", notBefore: nil, countAttempt: false
                     )
                 }
             case .retryWait where (delivery.notBefore ?? now) <= now:
-                _ = try await store.transition(deliveryID: delivery.id, from: [.retryWait], to: .pending, now: now, errorCode: nil, message: nil, notBefore: nil)
+                _ = try await store.transition(deliveryID: delivery.id, from: [.retryWait], to: .pending, now: now, errorCode: nil, message: nil, notBefore: nil, countAttempt: false)
             default:
                 break
             }
@@ -127,18 +127,21 @@ public final class RolloutEngine: Service, Sendable {
     }
 
     /// Retryable outcome: wait and try again while retries last, else fail with the reason.
+    /// A try counts whether it was queued (and never picked up) or found the node down first.
     private func retryOrFail(_ delivery: DeliveryRecord, policy: RolloutPolicy, now: Date, reason: String) async throws {
-        let from: Set<NodeTaskStatus> = [.pending, .queued]
-        if delivery.attempt <= policy.retries {
-            let delay = policy.retryDelay(attempt: max(delivery.attempt, 1))
+        let neverQueued = delivery.status == .pending
+        let tries = delivery.attempt + (neverQueued ? 1 : 0)
+        if tries <= policy.retries {
+            let delay = policy.retryDelay(attempt: tries)
             _ = try await fleet.store.transition(
-                deliveryID: delivery.id, from: from, to: .retryWait, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
-                message: "\(reason); retry \(delivery.attempt + 1) of \(policy.retries + 1) in \(delay)s", notBefore: now.addingTimeInterval(TimeInterval(delay))
+                deliveryID: delivery.id, from: [delivery.status], to: .retryWait, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
+                message: "\(reason); retry \(tries) of \(policy.retries) in \(delay)s", notBefore: now.addingTimeInterval(TimeInterval(delay)),
+                countAttempt: neverQueued
             )
         } else {
             _ = try await fleet.store.transition(
-                deliveryID: delivery.id, from: from, to: .failed, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
-                message: policy.retries > 0 ? "\(reason); no retries left" : reason, notBefore: nil
+                deliveryID: delivery.id, from: [delivery.status], to: .failed, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
+                message: policy.retries > 0 ? "\(reason); no retries left" : reason, notBefore: nil, countAttempt: neverQueued
             )
         }
     }

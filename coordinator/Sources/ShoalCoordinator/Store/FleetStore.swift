@@ -29,10 +29,11 @@ public protocol FleetStore: Sendable {
     func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord?
     /// Moves a delivery to `next` if it is in one of `from` (any state when nil) and the move
     /// is legal; an illegal move is refused and logged as a node event. Returns the updated
-    /// record, or nil when nothing changed.
+    /// record, or nil when nothing changed. `countAttempt` counts a try that never got queued
+    /// (the node was down when its turn came).
     func transition(
         deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
-        errorCode: String?, message: String?, notBefore: Date?
+        errorCode: String?, message: String?, notBefore: Date?, countAttempt: Bool
     ) async throws -> DeliveryRecord?
     /// Queued deliveries for the node, moved to `delivered` in the same transaction.
     func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord]

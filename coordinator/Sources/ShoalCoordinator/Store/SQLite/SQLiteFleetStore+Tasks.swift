@@ -29,7 +29,7 @@ extension SQLiteFleetStore {
 
     public func transition(
         deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
-        errorCode: String?, message: String?, notBefore: Date?
+        errorCode: String?, message: String?, notBefore: Date?, countAttempt: Bool = false
     ) async throws -> DeliveryRecord? {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID) else { return nil }
@@ -37,6 +37,7 @@ extension SQLiteFleetStore {
             if errorCode != nil { delivery.errorCode = errorCode }
             if message != nil { delivery.message = message }
             delivery.notBefore = notBefore
+            if countAttempt { delivery.attempt += 1 }
             guard try Self.move(db, &delivery, to: next, now: now) else { return nil }
             return delivery
         }
