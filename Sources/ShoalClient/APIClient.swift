@@ -38,12 +38,12 @@ public final class APIClient: Sendable {
     }
 
     /// Sends raw bytes; returns the body of a 2xx answer.
-    public func send(method: HTTPMethod, path: String, body: Data?, timeout: TimeAmount) async throws -> Data {
+    public func send(method: HTTPMethod, path: String, body: Data?, timeout: TimeAmount, contentType: String = "application/json") async throws -> Data {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "accept", value: "application/json")
         if let body {
-            request.headers.add(name: "content-type", value: "application/json")
+            request.headers.add(name: "content-type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response: HTTPClientResponse

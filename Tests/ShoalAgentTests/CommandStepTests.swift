@@ -71,6 +71,12 @@ struct CommandStepTests {
         #expect(outcome.stdout.head == "from-env\n" + dir.file("work") + "\n")
     }
 
+    @Test("the command learns its node and bundle from SHOAL_NODE_ID and SHOAL_BUNDLE_ID")
+    func shoalEnvironment() async throws {
+        let outcome = try await apply(CommandStepParams(script: "echo \"$SHOAL_NODE_ID $SHOAL_BUNDLE_ID\""))
+        #expect(outcome.stdout.head == "n-1 b-1\n")
+    }
+
     @Test("an existing 'creates' path skips the command: unchanged, and it did not run")
     func createsSkips() async throws {
         let existing = try dir.write("already-there", "")
@@ -111,6 +117,34 @@ struct CommandStepTests {
         // The shell runs in a session of its own, so its pid is the process group id.
         let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pgid = try #require(pid_t(text))
+        var survivors = liveMembers(ofProcessGroup: pgid)
+        for _ in 0..<50 where !survivors.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            survivors = liveMembers(ofProcessGroup: pgid)
+        }
+        #expect(survivors.isEmpty, "processes of group \(pgid) still running: \(survivors)")
+        if !survivors.isEmpty { kill(-pgid, SIGKILL) }
+    }
+
+    @Test("cancelling the task interrupts the step and stops its whole process group")
+    func cancellation() async throws {
+        let pidFile = dir.file("pgid")
+        let step = try CommandStep(spec: commandSpec(CommandStepParams(script: "echo $$ > '\(pidFile)'; sleep 30 & sleep 30")))
+        let context = context()
+        let running = Task { await step.apply(in: context) }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: pidFile) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let clock = ContinuousClock()
+        let start = clock.now
+        running.cancel()
+        let outcome = await running.value
+        #expect(clock.now - start < .seconds(8))
+        #expect(outcome.status == .interrupted)
+        #expect(outcome.errorCode == .taskCancelled)
+
+        let pgid = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         var survivors = liveMembers(ofProcessGroup: pgid)
         for _ in 0..<50 where !survivors.isEmpty {
             try await Task.sleep(for: .milliseconds(100))

@@ -27,6 +27,23 @@ struct WireCodingTests {
         #expect(twice == once)
     }
 
+    @Test("a formatted timestamp rounds to the nearest millisecond rather than truncating")
+    func roundsToMillisecond() {
+        // 1_700_000_000.123 is stored as ...0.12299990654; truncation would print .122.
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_700_000_000.123)) == "2023-11-14T22:13:20.123Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_700_000_000.9996)) == "2023-11-14T22:13:21.000Z")
+    }
+
+    @Test("Timestamp.now and rounded values survive a JSON round trip exactly")
+    func roundedSurvivesRoundTrip() throws {
+        var dates = [Timestamp.now()]
+        for i in 0..<500 { dates.append(Timestamp.rounded(Date(timeIntervalSince1970: 1_600_000_000 + Double(i) * 12_345.6789))) }
+        for date in dates {
+            let back = try WireCoding.decode(Stamped.self, from: WireCoding.encode(Stamped(at: date)))
+            #expect(back.at == date, "\(date.timeIntervalSince1970) came back as \(back.at.timeIntervalSince1970)")
+        }
+    }
+
     @Test("timestamps without fractional seconds or with an offset are read too")
     func parsesOtherForms() throws {
         let plain = try #require(Timestamp.parse("2023-11-14T22:13:20Z"))

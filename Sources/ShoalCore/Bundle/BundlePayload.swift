@@ -17,13 +17,15 @@ public struct BundlePayload: Codable, Sendable, Equatable {
     public var expiresAt: Date
     /// How long the whole bundle may run on the node; steps past it are stopped.
     public var timeoutSeconds: Int
+    /// Check mode: every step reports what it would change and changes nothing.
+    public var checkMode: Bool
     public var steps: [StepSpec]
     /// Files steps refer to by SHA-256 (hex). Content is base64.
     public var files: [BundleFile]
 
     public init(
         bundleID: String, taskID: String, nodeID: String, sequence: Int64,
-        issuedAt: Date, expiresAt: Date, timeoutSeconds: Int, steps: [StepSpec], files: [BundleFile] = []
+        issuedAt: Date, expiresAt: Date, timeoutSeconds: Int, checkMode: Bool = false, steps: [StepSpec], files: [BundleFile] = []
     ) {
         self.version = Self.currentVersion
         self.bundleID = bundleID
@@ -33,6 +35,7 @@ public struct BundlePayload: Codable, Sendable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.timeoutSeconds = timeoutSeconds
+        self.checkMode = checkMode
         self.steps = steps
         self.files = files
     }

@@ -52,10 +52,13 @@ public struct StepResult: Codable, Sendable, Equatable {
     public var stderr: CapturedOutput
     public var errorCode: ShoalError.Code?
     public var message: String?
+    /// What the step changed or (check mode) would change, as a unified diff where the thing is text.
+    public var diff: String?
 
     public init(
         index: Int, name: String, kind: String, status: StepStatus, exitCode: Int32? = nil, durationMilliseconds: Int = 0,
-        stdout: CapturedOutput = .empty, stderr: CapturedOutput = .empty, errorCode: ShoalError.Code? = nil, message: String? = nil
+        stdout: CapturedOutput = .empty, stderr: CapturedOutput = .empty, errorCode: ShoalError.Code? = nil, message: String? = nil,
+        diff: String? = nil
     ) {
         self.index = index
         self.name = name
@@ -67,6 +70,7 @@ public struct StepResult: Codable, Sendable, Equatable {
         self.stderr = stderr
         self.errorCode = errorCode
         self.message = message
+        self.diff = diff
     }
 }
 

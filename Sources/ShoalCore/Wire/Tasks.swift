@@ -14,10 +14,12 @@ public struct TaskCreateRequest: Codable, Sendable {
     /// How long a queued bundle stays valid; an agent refuses it afterwards.
     public var expiresInSeconds: Int
     public var policy: RolloutPolicy
+    /// Fleet-wide check mode: nothing changes on any node; results say what would.
+    public var checkMode: Bool
 
     public init(
         name: String, steps: [StepSpec], selector: String, nodes: [String]? = nil, timeoutSeconds: Int,
-        expiresInSeconds: Int, policy: RolloutPolicy = RolloutPolicy()
+        expiresInSeconds: Int, policy: RolloutPolicy = RolloutPolicy(), checkMode: Bool = false
     ) {
         self.name = name
         self.steps = steps
@@ -26,6 +28,7 @@ public struct TaskCreateRequest: Codable, Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.expiresInSeconds = expiresInSeconds
         self.policy = policy
+        self.checkMode = checkMode
     }
 }
 
@@ -88,11 +91,15 @@ public struct TaskView: Codable, Sendable {
     public var total: Int
     /// Nodes per `NodeTaskStatus` raw value.
     public var counts: [String: Int]
+    public var checkMode: Bool
+    /// Check mode: nodes grouped by identical reports, largest group first.
+    public var checkGroups: [CheckGroup]
     public var nodes: [NodeTaskView]
 
     public init(
         id: String, name: String, createdAt: Date, createdBy: String, status: RolloutStatus, statusReason: String?,
-        selector: String, policy: RolloutPolicy?, total: Int, counts: [String: Int], nodes: [NodeTaskView]
+        selector: String, policy: RolloutPolicy?, total: Int, counts: [String: Int], checkMode: Bool = false,
+        checkGroups: [CheckGroup] = [], nodes: [NodeTaskView]
     ) {
         self.id = id
         self.name = name
@@ -104,10 +111,43 @@ public struct TaskView: Codable, Sendable {
         self.policy = policy
         self.total = total
         self.counts = counts
+        self.checkMode = checkMode
+        self.checkGroups = checkGroups
         self.nodes = nodes
     }
 
     public var isFinished: Bool { status.isFinal }
+}
+
+/// Nodes whose check-mode reports are identical: "37 nodes: + line in /etc/foo.conf".
+public struct CheckGroup: Codable, Sendable, Equatable {
+    public var count: Int
+    public var nodes: [String]
+    public var report: String
+
+    public init(count: Int, nodes: [String], report: String) {
+        self.count = count
+        self.nodes = nodes
+        self.report = report
+    }
+
+    /// One node's report: per step, its diff, or its status and message.
+    public static func report(of result: BundleResult) -> String {
+        if result.status == .refused || result.steps.isEmpty {
+            return "\(result.status.rawValue): \(result.message ?? "")"
+        }
+        return result.steps.map { step in
+            if let diff = step.diff, !diff.isEmpty { return "\(step.name): changed\n\(diff)" }
+            return "\(step.name): \(step.status.rawValue)\(step.message.map { " (\($0))" } ?? "")"
+        }.joined(separator: "\n")
+    }
+
+    /// Groups nodes (hostname, result) by identical report, largest first.
+    public static func group(_ reports: [(node: String, report: String)]) -> [CheckGroup] {
+        Dictionary(grouping: reports, by: \.report)
+            .map { CheckGroup(count: $0.value.count, nodes: $0.value.map(\.node).sorted(), report: $0.key) }
+            .sorted { ($0.count, $1.report) > ($1.count, $0.report) }
+    }
 }
 
 public struct TaskListResponse: Codable, Sendable {

@@ -34,7 +34,7 @@ public struct AgentRuntime: Sendable {
         }
         var logger = self.logger
         logger[metadataKey: "node"] = "\(identity.nodeID)"
-        let uploader = ResultUploadService(client: client, nodeID: identity.nodeID, spool: spool, logger: logger)
+        let uploader = ResultUploadService(client: client, nodeID: identity.nodeID, spool: spool, outputRoot: state.outputDirectory, logger: logger)
         let cancellations = BundleCancellations()
         let nodeID = identity.nodeID
         let gateLogger = logger

@@ -7,7 +7,7 @@ import ShoalCore
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task", abstract: "Run work across the fleet.",
-        subcommands: [TaskRunCommand.self, TaskStatusCommand.self, TaskListCommand.self, TaskCancelCommand.self]
+        subcommands: [TaskRunCommand.self, TaskStatusCommand.self, TaskListCommand.self, TaskCancelCommand.self, TaskOutputCommand.self]
     )
 }
 
@@ -32,6 +32,7 @@ struct TaskRunCommand: AsyncParsableCommand {
     @Option(help: "Retries for retryable failures (node down, bundle not picked up).") var retries = 0
     @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
     @Option(help: "Task name shown in status.") var name: String?
+    @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
     @Flag(help: "Wait for the rollout to end, print the result table; exit 0 only if it succeeded.") var wait = false
     @Flag(help: "Like --wait, with live progress.") var follow = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
@@ -82,7 +83,7 @@ struct TaskRunCommand: AsyncParsableCommand {
         let nodeIDs = nodes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         return TaskCreateRequest(
             name: name ?? String((command ?? script ?? "").prefix(60)), steps: [step], selector: selector, nodes: nodeIDs,
-            timeoutSeconds: timeoutSeconds, expiresInSeconds: 24 * 3600, policy: policy
+            timeoutSeconds: timeoutSeconds, expiresInSeconds: 24 * 3600, policy: policy, checkMode: check
         )
     }
 }
@@ -140,6 +141,22 @@ struct TaskCancelCommand: AsyncParsableCommand {
             let view = try await connection.withClient { try await $0.post("/v1/tasks/\(id)/cancel", body: [String: String](), as: TaskView.self) }
             if json { return try printJSON(view) }
             print("task \(view.id): cancel requested (\(view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+struct TaskOutputCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "output", abstract: "Print the full output a node sent for a task (each stream capped at 8 MiB)."
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Task id.") var id: String
+    @Argument(help: "Node id or hostname.") var node: String
+
+    func run() async throws {
+        try await runReportingErrors {
+            let data = try await connection.withClient { try await $0.send(method: .GET, path: "/v1/tasks/\(id)/output/\(node)", body: nil, timeout: .seconds(60)) }
+            FileHandle.standardOutput.write(data)
         }
     }
 }

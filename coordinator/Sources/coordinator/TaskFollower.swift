@@ -55,7 +55,11 @@ enum TaskTable {
         }
         let counts = view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
         var text = TablePrinter.render(header: ["NODE", "ID", "STATUS", "EXIT", "CODE", "OUTPUT"], rows: rows)
-        text += "\ntask \(view.id): \(view.status.rawValue) (\(counts))"
+        text += "\ntask \(view.id)\(view.checkMode ? " (check mode: nothing was changed)" : ""): \(view.status.rawValue) (\(counts))"
+        for group in view.checkGroups {
+            let indented = group.report.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+            text += "\n  \(group.count) node\(group.count == 1 ? "" : "s") (\(group.nodes.prefix(5).joined(separator: ", "))\(group.count > 5 ? ", …" : "")):\n\(indented)"
+        }
         if let reason = view.statusReason { text += "\n  \(reason)" }
         return text
     }

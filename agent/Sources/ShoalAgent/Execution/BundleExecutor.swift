@@ -110,7 +110,7 @@ public struct BundleExecutor: Sendable {
                         nodeID: payload.nodeID, bundleID: payload.bundleID, stepIndex: index, files: files,
                         outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining
                     )
-                    stepOutcome = await step.apply(in: context)
+                    stepOutcome = payload.checkMode ? await step.check(in: context) : await step.apply(in: context)
                 } catch let error as ShoalError {
                     stepOutcome = .failed(error)
                 } catch {
@@ -121,7 +121,8 @@ public struct BundleExecutor: Sendable {
             marker.completed.append(StepResult(
                 index: index, name: spec.displayName, kind: spec.kind, status: stepOutcome.status, exitCode: stepOutcome.exitCode,
                 durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-                stdout: stepOutcome.stdout, stderr: stepOutcome.stderr, errorCode: stepOutcome.errorCode, message: stepOutcome.message
+                stdout: stepOutcome.stdout, stderr: stepOutcome.stderr, errorCode: stepOutcome.errorCode, message: stepOutcome.message,
+                diff: stepOutcome.diff
             ))
             if Task.isCancelled {
                 outcome = StepsOutcome(status: .cancelled, errorCode: .taskCancelled, message: "cancelled by the operator during step \(index + 1) (\(spec.displayName)); its process group was stopped", steps: [])

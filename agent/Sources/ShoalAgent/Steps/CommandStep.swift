@@ -32,11 +32,8 @@ public struct CommandStep: Step {
         }
         var timeout = params.timeoutSeconds.map { Duration.seconds($0) } ?? Self.defaultTimeout
         if let remaining = context.remaining { timeout = min(timeout, remaining) }
-        // Commands can tell which node and bundle they run for without asking the network.
-        var environment = ["SHOAL_NODE_ID": context.nodeID, "SHOAL_BUNDLE_ID": context.bundleID]
-        environment.merge(params.env ?? [:]) { $1 }
         let request = ProcessRunner.Request(
-            executable: executable, arguments: arguments, environment: environment,
+            executable: executable, arguments: arguments, environment: environment(context),
             workingDirectory: params.workingDirectory, timeout: timeout, outputPrefix: context.outputPrefix
         )
         let outcome: ProcessRunner.Outcome
@@ -85,6 +82,13 @@ public struct CommandStep: Step {
         params.argv.map { $0.joined(separator: " ") } ?? "script (\(params.script?.count ?? 0) bytes)"
     }
 
+    /// Commands (and guards) can tell which node and bundle they run for without asking the network.
+    private func environment(_ context: StepContext) -> [String: String] {
+        var environment = ["SHOAL_NODE_ID": context.nodeID, "SHOAL_BUNDLE_ID": context.bundleID]
+        environment.merge(params.env ?? [:]) { $1 }
+        return environment
+    }
+
     /// `creates` and `unless` guards; nil when the command should run.
     private func skipReason(_ context: StepContext) async -> String? {
         if let creates = params.creates, FileManager.default.fileExists(atPath: creates) {
@@ -92,7 +96,7 @@ public struct CommandStep: Step {
         }
         if let unless = params.unless {
             let request = ProcessRunner.Request(
-                executable: "/bin/sh", arguments: ["-c", unless], environment: params.env ?? [:],
+                executable: "/bin/sh", arguments: ["-c", unless], environment: environment(context),
                 workingDirectory: params.workingDirectory, timeout: .seconds(60), outputPrefix: context.outputPrefix + ".unless"
             )
             if let outcome = try? await ProcessRunner().run(request), outcome.exitCode == 0 {

@@ -42,14 +42,16 @@ public struct StepOutcome: Sendable {
     public var stderr: CapturedOutput
     public var errorCode: ShoalError.Code?
     public var message: String?
+    public var diff: String?
 
-    public init(status: StepStatus, exitCode: Int32? = nil, stdout: CapturedOutput = .empty, stderr: CapturedOutput = .empty, errorCode: ShoalError.Code? = nil, message: String? = nil) {
+    public init(status: StepStatus, exitCode: Int32? = nil, stdout: CapturedOutput = .empty, stderr: CapturedOutput = .empty, errorCode: ShoalError.Code? = nil, message: String? = nil, diff: String? = nil) {
         self.status = status
         self.exitCode = exitCode
         self.stdout = stdout
         self.stderr = stderr
         self.errorCode = errorCode
         self.message = message
+        self.diff = diff
     }
 
     public static func failed(_ error: ShoalError) -> StepOutcome {

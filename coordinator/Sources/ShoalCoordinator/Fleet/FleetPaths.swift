@@ -9,6 +9,7 @@ import ShoalCore
 /// bundle-signing.key      Ed25519 key that signs bundles (0600); .pub beside it
 /// admin.crt admin.key     the operator credential the CLI uses (role admin)
 /// fleet.db                SQLite state (WAL)
+/// output/                 full step output per task and node (each stream capped)
 /// ```
 public struct FleetPaths: Sendable {
     public let root: String
@@ -25,6 +26,8 @@ public struct FleetPaths: Sendable {
     public var adminCertificate: String { root + "/admin.crt" }
     public var adminKey: String { root + "/admin.key" }
     public var database: String { root + "/fleet.db" }
+    /// Full step output nodes uploaded: `output/<task>/<delivery>/step-N.stdout|stderr`.
+    public var outputDirectory: String { root + "/output" }
 
     public var all: [String] {
         [config, caCertificate, caKey, serverCertificate, serverKey, bundleSigningKey, bundleSigningPublicKey, adminCertificate, adminKey, database]

@@ -152,7 +152,7 @@ public final class RolloutEngine: Service, Sendable {
             let payload = BundlePayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds)), timeoutSeconds: request.timeoutSeconds,
-                steps: request.steps
+                checkMode: request.checkMode, steps: request.steps
             )
             return try payload.signed(with: key).jsonText()
         }

@@ -55,6 +55,7 @@ public protocol FleetStore: Sendable {
     func tasks(limit: Int) async throws -> [TaskRecord]
     func unfinishedTasks() async throws -> [TaskRecord]
     func deliveries(taskID: String) async throws -> [DeliveryRecord]
+    func delivery(id: String) async throws -> DeliveryRecord?
 
     // Audit
     func audit(_ record: AuditRecord) async throws

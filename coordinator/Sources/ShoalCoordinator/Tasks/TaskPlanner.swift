@@ -60,10 +60,17 @@ struct TaskPlanner: Sendable {
                 .filter { $0.value > 0 }
         }
         let request = task.request
+        let nodes = deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }
+        var groups: [CheckGroup] = []
+        if request?.checkMode == true {
+            groups = CheckGroup.group(nodes.map { node in
+                (node.hostname, node.result.map(CheckGroup.report(of:)) ?? "\(node.status.rawValue)\(node.message.map { ": \($0)" } ?? "")")
+            })
+        }
         return TaskView(
             id: task.id, name: task.name, createdAt: task.createdAt, createdBy: task.createdBy, status: task.status,
             statusReason: task.statusReason, selector: request?.selector ?? "", policy: request?.policy, total: task.total, counts: counts,
-            nodes: deliveries.map { $0.view(hostname: hostnames[$0.nodeID] ?? $0.nodeID) }
+            checkMode: request?.checkMode ?? false, checkGroups: groups, nodes: nodes
         )
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ServiceLifecycle
 import ShoalCore
 
@@ -52,6 +53,26 @@ struct AgentRoutes: Sendable {
             }
             engine.nudge()
             return try JSONResponse.make(ResultsAck(acknowledged: acknowledged))
+        }
+        let outputs = TaskOutputFiles(root: fleet.paths.outputDirectory)
+        group.put("deliveries/{delivery}/output") { request, context in
+            let nodeID = try context.parameters.require("node")
+            let deliveryID = try context.parameters.require("delivery")
+            guard let delivery = try await fleet.store.delivery(id: deliveryID), delivery.nodeID == nodeID else {
+                throw ShoalError(.notFound, "no delivery \(deliveryID) for node \(nodeID)")
+            }
+            guard let step = request.uri.queryParameters.get("step", as: Int.self), (0..<10_000).contains(step),
+                  let stream = request.uri.queryParameters.get("stream", as: String.self), StepOutputFile.streams.contains(stream) else {
+                throw ShoalError(.invalidArgument, "output upload needs step=N and stream=stdout|stderr")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: StepOutputFile.cap + 4096)
+            } catch {
+                throw ShoalError(.bodyTooLarge, "step output is larger than the \(StepOutputFile.cap)-byte cap")
+            }
+            try outputs.write(Data(body.readableBytesView), taskID: delivery.taskID, deliveryID: deliveryID, step: step, stream: stream)
+            return try JSONResponse.make(["stored": Data(body.readableBytesView).count])
         }
         group.post("deliveries/{delivery}/start") { _, context in
             let nodeID = try context.parameters.require("node")

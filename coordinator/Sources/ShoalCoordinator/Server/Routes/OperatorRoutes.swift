@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ShoalCore
 
 /// Operator routes: nodes, tokens, tasks. Reads need any operator role; changes need
@@ -75,6 +76,16 @@ struct OperatorRoutes: Sendable {
                 views.append(try await planner.view(of: task, includeNodes: false))
             }
             return try JSONResponse.make(TaskListResponse(tasks: views))
+        }
+        read.get("tasks/{id}/output/{node}") { _, context in
+            let id = try context.parameters.require("id")
+            let node = try context.parameters.require("node")
+            let hostnames = Dictionary(try await fleet.store.nodes().map { ($0.id, $0.hostname) }, uniquingKeysWith: { $1 })
+            guard let delivery = try await fleet.store.deliveries(taskID: id).first(where: { $0.nodeID == node || hostnames[$0.nodeID] == node }) else {
+                throw ShoalError(.notFound, "task \(id) has no node \(node); 'coordinator task status \(id)' lists its nodes")
+            }
+            let text = TaskOutputFiles(root: fleet.paths.outputDirectory).text(taskID: id, delivery: delivery)
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         read.get("tasks/{id}") { _, context in
             let id = try context.parameters.require("id")

@@ -179,6 +179,10 @@ extension SQLiteFleetStore {
         }
     }
 
+    public func delivery(id: String) async throws -> DeliveryRecord? {
+        try await pool.read { db in try DeliveryRecord.fetchOne(db, key: id) }
+    }
+
     public func deliveries(taskID: String) async throws -> [DeliveryRecord] {
         try await pool.read { db in
             try DeliveryRecord.filter(Column("taskID") == taskID).order(Column("position")).fetchAll(db)
