@@ -63,3 +63,34 @@ struct TaskReportingTests {
         }
     }
 }
+
+@Suite(.serialized)
+struct ScheduleSystemTests {
+    @Test func aScheduleRunsItsTaskWhenDueAndCanBeRemoved() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            try fleet.startAgent("s1", token: try fleet.token(labels: ["role=cron"]))
+            _ = try await fleet.waitForReady(["s1"])
+            let add = try fleet.cli(["schedule", "add", "tick", "--cron", "@every 2s", "--selector", "role=cron", "--command", "echo tick"])
+            #expect(add.status == 0, "\(add.stderr)")
+            let bad = try fleet.cli(["schedule", "add", "broken", "--cron", "61 * * * *", "--command", "true"])
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("minute"))
+
+            var runs: ScheduleRunsResponse?
+            let ran = await eventually(timeout: 20) {
+                runs = try? WireCoding.decode(ScheduleRunsResponse.self, from: Data(fleet.cli(["schedule", "runs", "tick", "--json"]).stdout.utf8))
+                return runs?.runs.contains { $0.outcome == "started" } == true
+            }
+            #expect(ran)
+            let taskID = try #require(runs?.runs.last { $0.outcome == "started" }?.taskID)
+            let view = try await fleet.waitForTask(taskID)
+            #expect(view.status == .succeeded)
+            #expect(view.nodes.first?.firstLine == "tick")
+
+            #expect(try fleet.cli(["schedule", "list"]).stdout.contains("tick"))
+            #expect(try fleet.cli(["schedule", "remove", "tick"]).status == 0)
+            #expect(!(try fleet.cli(["schedule", "list"]).stdout.contains("@every")))
+        }
+    }
+}

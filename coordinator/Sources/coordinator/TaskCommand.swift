@@ -21,18 +21,7 @@ struct TaskRunCommand: AsyncParsableCommand {
         """
     )
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
-    @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
-    @Option(help: "Which nodes (see above); default: every node.") var selector = ""
-    @Option(help: "Only these node ids, comma-separated.") var nodes: String?
-    @Option(help: "Per-node timeout (e.g. 60s, 10m).") var timeout = "60s"
-    @Option(name: .customLong("max-concurrency"), help: "Nodes running at once: N or P% (default: all).") var maxConcurrency: String?
-    @Option(name: .customLong("max-errors"), help: "Failures tolerated before halting: N or P%.") var maxErrors = "0"
-    @Option(help: "Run on N nodes first; continue only if all succeed.") var canary = 0
-    @Option(help: "Retries for retryable failures (node down, bundle not picked up).") var retries = 0
-    @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
-    @Option(help: "Task name shown in status.") var name: String?
-    @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
+    @OptionGroup var task: TaskOptions
     @Flag(help: "Wait for the rollout to end, print the result table; exit 0 only if it succeeded.") var wait = false
     @Flag(help: "Like --wait, with live progress.") var follow = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
@@ -40,7 +29,7 @@ struct TaskRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let request = try makeRequest()
+            let request = try task.makeRequest()
             let finished = try await connection.withClient { client -> TaskView? in
                 let preview = try await client.post("/v1/tasks/preview", body: request, as: TaskPreview.self)
                 guard !preview.nodes.isEmpty else {
@@ -66,6 +55,22 @@ struct TaskRunCommand: AsyncParsableCommand {
             if (wait || follow) && finished.status != .succeeded { throw ExitCode(1) }
         }
     }
+}
+
+/// What to run and how to roll it out; shared by `task run` and `schedule add`.
+struct TaskOptions: ParsableArguments {
+    @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
+    @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
+    @Option(help: "Which nodes (see above); default: every node.") var selector = ""
+    @Option(help: "Only these node ids, comma-separated.") var nodes: String?
+    @Option(help: "Per-node timeout (e.g. 60s, 10m).") var timeout = "60s"
+    @Option(name: .customLong("max-concurrency"), help: "Nodes running at once: N or P% (default: all).") var maxConcurrency: String?
+    @Option(name: .customLong("max-errors"), help: "Failures tolerated before halting: N or P%.") var maxErrors = "0"
+    @Option(help: "Run on N nodes first; continue only if all succeed.") var canary = 0
+    @Option(help: "Retries for retryable failures (node down, bundle not picked up).") var retries = 0
+    @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
+    @Option(help: "Task name shown in status.") var name: String?
+    @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
 
     func makeRequest() throws -> TaskCreateRequest {
         guard (command == nil) != (script == nil) else {

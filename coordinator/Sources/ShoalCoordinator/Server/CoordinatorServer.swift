@@ -22,6 +22,8 @@ public enum CoordinatorServer {
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine).add(to: router)
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
+        ScheduleRoutes(fleet: fleet).add(to: router)
+        let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(
             store: fleet.store, ttl: .seconds(fleet.config.seconds(\.nodeTTL)), grace: .seconds(fleet.config.seconds(\.downGrace)), logger: logger
@@ -30,7 +32,7 @@ public enum CoordinatorServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
-            services: [liveness, engine],
+            services: [liveness, engine, schedules],
             onServerRunning: onServerRunning,
             logger: logger
         )

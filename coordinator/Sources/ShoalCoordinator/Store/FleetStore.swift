@@ -57,6 +57,15 @@ public protocol FleetStore: Sendable {
     func deliveries(taskID: String) async throws -> [DeliveryRecord]
     func delivery(id: String) async throws -> DeliveryRecord?
 
+    // Schedules
+    /// Inserts a schedule; a name already in use is `request.invalid_argument`.
+    func insertSchedule(_ schedule: ScheduleRecord) async throws
+    func schedules() async throws -> [ScheduleRecord]
+    func deleteSchedule(name: String) async throws -> Bool
+    /// Records one due run and moves the schedule on, in one transaction.
+    func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
+    func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
+
     // Audit
     func audit(_ record: AuditRecord) async throws
 }

@@ -89,6 +89,27 @@ enum SQLiteMigrations {
             }
             try db.create(index: "node_events_by_node", on: "node_events", columns: ["nodeID"])
         }
+        migrator.registerMigration("v2-schedules") { db in
+            try db.create(table: "schedules") { t in
+                t.primaryKey("name", .text)
+                t.column("cron", .text).notNull()
+                t.column("requestJSON", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("nextRunAt", .datetime).notNull()
+                t.column("lastRunAt", .datetime)
+                t.column("lastTaskID", .text)
+            }
+            try db.create(table: "schedule_runs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("scheduleName", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("taskID", .text)
+                t.column("detail", .text).notNull()
+            }
+            try db.create(index: "schedule_runs_by_name", on: "schedule_runs", columns: ["scheduleName"])
+        }
         return migrator
     }
 }

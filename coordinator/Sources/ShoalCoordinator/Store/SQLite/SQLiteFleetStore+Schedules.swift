@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+extension SQLiteFleetStore {
+    public func insertSchedule(_ schedule: ScheduleRecord) async throws {
+        try await pool.write { db in
+            guard try ScheduleRecord.fetchOne(db, key: schedule.name) == nil else {
+                throw ShoalError(.invalidArgument, "a schedule named '\(schedule.name)' exists; remove it first or pick another name")
+            }
+            try schedule.insert(db)
+        }
+    }
+
+    public func schedules() async throws -> [ScheduleRecord] {
+        try await pool.read { db in try ScheduleRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    public func deleteSchedule(name: String) async throws -> Bool {
+        try await pool.write { db in try ScheduleRecord.deleteOne(db, key: name) }
+    }
+
+    public func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws {
+        try await pool.write { db in
+            guard var schedule = try ScheduleRecord.fetchOne(db, key: run.scheduleName) else { return }
+            var run = run
+            try run.insert(db)
+            schedule.nextRunAt = nextRunAt
+            schedule.lastRunAt = run.at
+            if let startedTaskID { schedule.lastTaskID = startedTaskID }
+            try schedule.update(db)
+        }
+    }
+
+    public func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord] {
+        try await pool.read { db in
+            try ScheduleRunRecord.filter(Column("scheduleName") == name).order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+}
