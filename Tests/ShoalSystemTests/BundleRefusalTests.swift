@@ -7,6 +7,7 @@ import Testing
 /// node, signed by an unknown key. They are put straight into the coordinator's queue (as a
 /// compromised coordinator or database could) and the real agent must report each refusal
 /// with its reason and run nothing.
+extension SystemTests {
 @Suite(.serialized)
 struct BundleRefusalTests {
     @Test func agentRefusesBadBundlesAndReportsWhy() async throws {
@@ -85,4 +86,5 @@ struct BundleRefusalTests {
             #expect(after.status == 0, "\(after.stderr)")
         }
     }
+}
 }

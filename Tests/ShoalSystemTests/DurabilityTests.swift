@@ -3,6 +3,7 @@ import ShoalCore
 import Testing
 
 /// Crashes and outages: nothing is lost, nothing runs twice, liveness recovers by itself.
+extension SystemTests {
 @Suite(.serialized)
 struct DurabilityTests {
     @Test func coordinatorKilledWhileAResultIsPendingLosesNothing() async throws {
@@ -18,7 +19,7 @@ struct DurabilityTests {
             fleet.killCoordinator()
             // The agent finishes the step and keeps the result in its spool.
             let spool = fleet.stateDir("november") + "/spool"
-            #expect(await eventually(timeout: 15) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).count == 1 })
+            #expect(await eventually(timeout: 30) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).count == 1 })
 
             try await fleet.startCoordinator()
             let view = try await fleet.waitForTask(taskID, timeout: 45)
@@ -55,6 +56,27 @@ struct DurabilityTests {
         }
     }
 
+    @Test func agentStoppedWithSIGTERMStopsTheStepAndReportsInterrupted() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            let agent = try fleet.startAgent("quebec", token: try fleet.token())
+            _ = try await fleet.waitForReady(["quebec"])
+            let pidFile = fleet.root + "/pid"
+            let run = try fleet.cli(["task", "run", "--command", "echo $$ > \(pidFile); sleep 60", "--timeout", "5m"])
+            let taskID = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
+            let started = Date()
+            agent.stop(grace: 20)
+            #expect(Date().timeIntervalSince(started) < 15, "SIGTERM should not wait for the 60 s step")
+            let pgid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await eventually(timeout: 10) { liveMembers(ofProcessGroup: pgid).isEmpty })
+            try fleet.startAgent("quebec", token: nil)
+            let view = try await fleet.waitForTask(taskID)
+            #expect(view.nodes.first?.status == .interrupted)
+            #expect(view.nodes.first?.errorCode == .stepInterrupted)
+        }
+    }
+
     @Test func silentNodeGoesDownAndComesBackByItself() async throws {
         try await TestFleet.with(nodeTTL: "2s") { fleet in
             try await fleet.startCoordinator()
@@ -72,4 +94,5 @@ struct DurabilityTests {
             #expect(back)
         }
     }
+}
 }

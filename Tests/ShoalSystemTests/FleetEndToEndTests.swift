@@ -4,6 +4,7 @@ import Testing
 
 /// The spine, end to end with real processes and real TLS on loopback: three agents enroll,
 /// heartbeat, and answer a fleet task; the API's authentication holds.
+extension SystemTests {
 @Suite(.serialized)
 struct FleetEndToEndTests {
     @Test func threeAgentsEnrollHeartbeatAndRunAFleetTask() async throws {
@@ -170,6 +171,7 @@ struct FleetEndToEndTests {
             #expect(try await fleet.nodes().count == 1)
         }
     }
+}
 }
 
 /// curl with the HTTP status appended, for checks "as an admin would see it".

@@ -4,6 +4,7 @@ import Testing
 
 /// Rollout policy with real agents: concurrency bound, error budget, canary, cancel,
 /// retry after a node comes back, and a coordinator restart mid-rollout.
+extension SystemTests {
 @Suite(.serialized)
 struct RolloutTests {
     static let names = ["r1", "r2", "r3", "r4"]
@@ -94,7 +95,7 @@ struct RolloutTests {
             #expect(view.nodes.filter { $0.startedAt != nil }.count == 1)
             // The running step's whole process group is gone.
             let pgid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-            #expect(await eventually(timeout: 10) { kill(-pgid, 0) == -1 })
+            #expect(await eventually(timeout: 10) { liveMembers(ofProcessGroup: pgid).isEmpty })
         }
     }
 
@@ -154,4 +155,5 @@ struct RolloutTests {
             #expect(none.stderr.contains("task.no_nodes_matched"))
         }
     }
+}
 }

@@ -4,6 +4,7 @@ import Testing
 
 /// What operators see of a rollout: fleet-wide check mode grouped by identical reports,
 /// and the full output of a node kept beyond the head and tail in the database.
+extension SystemTests {
 @Suite(.serialized)
 struct TaskReportingTests {
     @Test func checkModeChangesNothingAndGroupsIdenticalReports() async throws {
@@ -63,7 +64,9 @@ struct TaskReportingTests {
         }
     }
 }
+}
 
+extension SystemTests {
 @Suite(.serialized)
 struct ScheduleSystemTests {
     @Test func aScheduleRunsItsTaskWhenDueAndCanBeRemoved() async throws {
@@ -93,4 +96,5 @@ struct ScheduleSystemTests {
             #expect(!(try fleet.cli(["schedule", "list"]).stdout.contains("@every")))
         }
     }
+}
 }

@@ -79,7 +79,11 @@ public struct HostPort: Sendable, Equatable {
             return nil
         }
         var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasPrefix("["), host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            return nil // an IPv6 address needs brackets: [::1]:8443
+        }
         guard !host.isEmpty else { return nil }
         self.host = host
         self.port = port

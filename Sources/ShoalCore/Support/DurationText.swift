@@ -22,7 +22,10 @@ public enum DurationText {
             default: throw invalid(text)
             }
             guard let value = Int(number) else { throw invalid(text) }
-            total += value * unit
+            let (scaled, overflowA) = value.multipliedReportingOverflow(by: unit)
+            let (sum, overflowB) = total.addingReportingOverflow(scaled)
+            guard !overflowA, !overflowB else { throw invalid(text) }
+            total = sum
             number = ""
         }
         guard number.isEmpty, !trimmed.isEmpty else { throw invalid(text) }

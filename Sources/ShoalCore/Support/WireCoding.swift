@@ -68,10 +68,11 @@ public enum Timestamp {
         rounded(date).addingTimeInterval(0.0000001).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
+    /// Parses and rounds the same way `now()` does, so a timestamp compares equal after a round trip.
     public static func parse(_ text: String) -> Date? {
         if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) {
-            return date
+            return rounded(date)
         }
-        return try? Date(text, strategy: .iso8601)
+        return (try? Date(text, strategy: .iso8601)).map(rounded)
     }
 }

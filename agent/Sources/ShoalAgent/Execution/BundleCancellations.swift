@@ -30,6 +30,11 @@ public final class BundleCancellations: Sendable {
         if cancelNow { task.cancel() }
     }
 
+    /// Whether the operator asked to stop this delivery (as opposed to the agent stopping).
+    func wasRequested(_ deliveryID: String) -> Bool {
+        state.withLock { $0.requested.contains(deliveryID) }
+    }
+
     func finish(_ deliveryID: String) {
         state.withLock { state in
             state.running.removeValue(forKey: deliveryID)

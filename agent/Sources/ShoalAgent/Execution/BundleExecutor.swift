@@ -39,7 +39,8 @@ public struct BundleExecutor: Sendable {
         let payload: BundlePayload
         do {
             payload = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), now: startedAt)
-        } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") {
+        } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") || error.code == .storage {
+            // An unreadable high-water mark cannot rule out a replay: refuse, and say why.
             return try refuse(delivery, error: error, at: startedAt)
         }
         // The high-water mark is durable before anything runs: a replay of this bundle,
@@ -59,7 +60,14 @@ public struct BundleExecutor: Sendable {
         let executor = self
         let run = Task { await executor.runSteps(payload, deliveryID: delivery.deliveryID, startedAt: startedAt) }
         cancellations.register(delivery.deliveryID, run)
-        let outcome = await run.value
+        // The agent stopping (SIGTERM) cancels this task too: stop the steps rather than hold
+        // shutdown for as long as the bundle may run.
+        var outcome = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
+        if outcome.status == .cancelled, !cancellations.wasRequested(delivery.deliveryID) {
+            outcome.status = .interrupted
+            outcome.errorCode = .stepInterrupted
+            outcome.message = "the agent was stopped while the bundle ran; the running step's process group was stopped and nothing is re-run"
+        }
         cancellations.finish(delivery.deliveryID)
         let bundleStatus = outcome.status
         let result = BundleResult(
