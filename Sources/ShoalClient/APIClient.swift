@@ -4,21 +4,41 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import ShoalCore
+import Synchronization
 
 /// The one HTTPS+JSON client both the agent and the operator CLI use to talk to the
 /// coordinator. Non-2xx answers become the `ShoalError` the server sent; transport
 /// failures become `net.unreachable` naming the URL.
 public final class APIClient: Sendable {
     public let baseURL: String
-    private let http: HTTPClient
+    private let current: Mutex<HTTPClient>
+    private var http: HTTPClient { current.withLock { $0 } }
     /// Largest response body read, so a confused peer cannot exhaust memory.
     private let maxResponseBytes = 32 * 1024 * 1024
 
     public init(baseURL: String, tls: TLSConfiguration) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.current = Mutex(Self.makeHTTPClient(tls: tls))
+    }
+
+    static func makeHTTPClient(tls: TLSConfiguration) -> HTTPClient {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10))
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Uses new TLS settings (a renewed certificate) for every request from now on. The old
+    /// connections are closed after `drain`, time enough for a long poll in flight to end.
+    public func replaceTLS(_ tls: TLSConfiguration, drain: Duration = .seconds(90)) {
+        let old = current.withLock { client in
+            let old = client
+            client = Self.makeHTTPClient(tls: tls)
+            return old
+        }
+        Task {
+            try? await Task.sleep(for: drain)
+            try? await old.shutdown()
+        }
     }
 
     public func shutdown() async {

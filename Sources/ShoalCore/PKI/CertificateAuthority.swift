@@ -8,6 +8,8 @@ import X509
 public struct CertificateAuthority: Sendable {
     public let certificate: Certificate
     public let privateKey: P256.Signing.PrivateKey
+    /// Certificates start this long before they are issued, for clocks that lag the coordinator's.
+    public static let backdate: TimeInterval = 300
 
     public init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) {
         self.certificate = certificate
@@ -98,8 +100,7 @@ public struct CertificateAuthority: Sendable {
             version: .v3,
             serialNumber: .init(),
             publicKey: publicKey,
-            // Five minutes of slack for clocks that lag the coordinator's.
-            notValidBefore: now.addingTimeInterval(-300),
+            notValidBefore: now.addingTimeInterval(-Self.backdate),
             notValidAfter: now.addingTimeInterval(validity),
             issuer: certificate.subject,
             subject: subject,

@@ -69,4 +69,13 @@ public enum CertificateChecks {
     public static func expiry(pem: String) -> Date? {
         (try? Certificate(pemEncoded: pem))?.notValidAfter
     }
+
+    /// When a certificate should be renewed: two thirds into its lifetime, counted from when
+    /// it was issued (its start minus the backdate).
+    public static func renewalDate(pem: String) -> Date? {
+        guard let certificate = try? Certificate(pemEncoded: pem) else { return nil }
+        let issued = certificate.notValidBefore.addingTimeInterval(CertificateAuthority.backdate)
+        let lifetime = certificate.notValidAfter.timeIntervalSince(issued)
+        return issued.addingTimeInterval(max(0, lifetime) * 2 / 3)
+    }
 }

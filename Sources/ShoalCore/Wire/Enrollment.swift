@@ -32,6 +32,17 @@ public struct EnrollResponse: Codable, Sendable {
     }
 }
 
+/// `POST /v1/agent/{node}/renew`: a CSR (same or new key) for a fresh certificate.
+public struct RenewRequest: Codable, Sendable {
+    public var csr: String
+    public init(csr: String) { self.csr = csr }
+}
+
+public struct RenewResponse: Codable, Sendable {
+    public var certificate: String
+    public init(certificate: String) { self.certificate = certificate }
+}
+
 /// `GET /v1/ca`: the fleet CA certificate, for agents that pin it by fingerprint.
 public struct CAResponse: Codable, Sendable {
     public var certificate: String

@@ -27,7 +27,7 @@ final class TestFleet: @unchecked Sendable {
 
     var url: String { "https://127.0.0.1:\(port)" }
 
-    init(nodeTTL: String = "3s", downGrace: String = "1s") throws {
+    init(nodeTTL: String = "3s", downGrace: String = "1s", certificateValidity: String = "90d") throws {
         var template = Array("/tmp/shoal-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw ShoalError(.storage, "mkdtemp failed") }
         root = String(cString: made)
@@ -42,13 +42,14 @@ final class TestFleet: @unchecked Sendable {
         config.nodeTTL = nodeTTL
         config.downGrace = downGrace
         config.heartbeatInterval = "1s"
+        config.nodeCertificateValidity = certificateValidity
         try SecureFile.write(config.yamlText(), to: configPath, mode: 0o644)
         adminClient = try OperatorConnection.load(dataDir: dataDir, operatorConfig: nil, url: nil).client()
     }
 
     /// Runs `body` with a fresh fleet and always tears it down, also when `body` throws.
-    static func with<T>(nodeTTL: String = "3s", _ body: (TestFleet) async throws -> T) async throws -> T {
-        let fleet = try TestFleet(nodeTTL: nodeTTL)
+    static func with<T>(nodeTTL: String = "3s", certificateValidity: String = "90d", _ body: (TestFleet) async throws -> T) async throws -> T {
+        let fleet = try TestFleet(nodeTTL: nodeTTL, certificateValidity: certificateValidity)
         do {
             let value = try await body(fleet)
             await fleet.tearDown()

@@ -57,8 +57,9 @@ public struct AgentRuntime: Sendable {
             facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, logger: logger
         )
         let work = WorkService(client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, logger: logger)
+        let renewal = CertificateRenewalService(client: client, state: state, nodeID: identity.nodeID, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [heartbeat, work, uploader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [heartbeat, work, uploader, renewal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         logger.info("agent running", metadata: ["coordinator": "\(identity.coordinatorURL)", "version": "\(AgentVersion.current)"])
         do {

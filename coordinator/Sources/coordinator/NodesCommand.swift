@@ -4,7 +4,7 @@ import ShoalCoordinator
 import ShoalCore
 
 struct NodesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Label.self])
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Label.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
@@ -86,6 +86,19 @@ struct NodesCommand: AsyncParsableCommand {
                 }
                 if json { return try printJSON(node) }
                 print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a node: its certificate is refused from its next request; its queued work is cancelled.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Node id.") var id: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
+                print("\(node.id) (\(node.hostname)) revoked; enroll it again with a new token to bring it back")
             }
         }
     }

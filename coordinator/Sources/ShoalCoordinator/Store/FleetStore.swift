@@ -18,6 +18,13 @@ public protocol FleetStore: Sendable {
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     func events(nodeID: String) async throws -> [NodeEventRecord]
+    /// Marks a node revoked: its certificate is refused from its next request on, its
+    /// unfinished deliveries are cancelled. Returns the node, nil if unknown.
+    func revoke(nodeID: String, reason: String, now: Date) async throws -> NodeRecord?
+    /// Records the node's renewed certificate; the old one is refused from then on.
+    func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws
+    /// The node used its current certificate: stop accepting the previous one.
+    func confirmCertificate(nodeID: String, serial: String) async throws
     /// Replaces a node's labels; returns the updated node, nil if unknown.
     func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord?
 

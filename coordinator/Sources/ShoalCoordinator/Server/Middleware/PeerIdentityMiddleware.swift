@@ -61,7 +61,11 @@ struct RequireNodeMiddleware: RouterMiddleware {
         guard node.status != .revoked else {
             throw ShoalError(.nodeRevoked, "node \(nodeID) has been revoked; enroll it again with a new token to bring it back")
         }
-        guard node.certificateSerial == context.peerSerial else {
+        if node.certificateSerial == context.peerSerial {
+            if node.previousCertificateSerial != nil {
+                try await store.confirmCertificate(nodeID: nodeID, serial: node.certificateSerial)
+            }
+        } else if node.previousCertificateSerial == nil || node.previousCertificateSerial != context.peerSerial {
             throw ShoalError(.certificateSuperseded, "this certificate for node \(nodeID) has been replaced by a newer one")
         }
         return try await next(request, context)

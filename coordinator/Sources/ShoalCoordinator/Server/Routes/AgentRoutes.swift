@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import X509
 import ShoalCore
 
 /// `/v1/agent/{node}/...`: what agents call, with their node certificate, for their own node.
@@ -73,6 +74,18 @@ struct AgentRoutes: Sendable {
             }
             try outputs.write(Data(body.readableBytesView), taskID: delivery.taskID, deliveryID: deliveryID, step: step, stream: stream)
             return try JSONResponse.make(["stored": Data(body.readableBytesView).count])
+        }
+        group.post("renew") { request, context in
+            let nodeID = try context.parameters.require("node")
+            let body = try await request.decodeJSON(RenewRequest.self, limit: 64 * 1024)
+            let csr = try CertificateSigningRequest.parse(pem: body.csr)
+            let now = Date()
+            let certificate = try fleet.ca.issueClientCertificate(
+                csr: csr, identity: PeerIdentity(role: .node, name: nodeID), validity: TimeInterval(fleet.config.seconds(\.nodeCertificateValidity)), now: now
+            )
+            try await fleet.store.replaceCertificate(nodeID: nodeID, serial: certificate.serialHex, expiresAt: certificate.notValidAfter, now: now)
+            context.logger.info("node certificate renewed", metadata: ["node": "\(nodeID)"])
+            return try JSONResponse.make(RenewResponse(certificate: try certificate.pemText))
         }
         group.post("deliveries/{delivery}/start") { _, context in
             let nodeID = try context.parameters.require("node")

@@ -36,7 +36,7 @@ struct EnrollmentRoutes: Sendable {
             NodeRecord(
                 id: nodeID, hostname: hostname.isEmpty ? nodeID : hostname, status: .ready, labelsJSON: token.labelsJSON,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
-                certificateSerial: certificate.serialHex, certificateExpiresAt: certificate.notValidAfter,
+                certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
                 lastSequence: 0, tokenID: token.id
             )
         }

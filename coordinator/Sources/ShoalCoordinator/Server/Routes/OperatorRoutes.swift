@@ -44,6 +44,16 @@ struct OperatorRoutes: Sendable {
             try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "node.labels", detail: "node \(id): set \(body.set), removed \(body.remove)"))
             return try JSONResponse.make(updated.view)
         }
+        admin.post("nodes/{id}/revoke") { _, context in
+            let id = try context.parameters.require("id")
+            let peer = try context.requirePeer()
+            guard let node = try await fleet.store.revoke(nodeID: id, reason: "revoked by \(peer.description)", now: Date()) else {
+                throw ShoalError(.notFound, "no node \(id); 'coordinator nodes list' shows the fleet")
+            }
+            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "node.revoke", detail: "node \(id) (\(node.hostname))"))
+            engine.nudge()
+            return try JSONResponse.make(node.view)
+        }
         admin.post("tokens") { request, context in
             let body = try await request.decodeJSON(TokenCreateRequest.self, limit: limit)
             let response = try await TokenIssuer(store: fleet.store).issue(body, by: try context.requirePeer())

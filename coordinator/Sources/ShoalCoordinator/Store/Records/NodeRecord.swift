@@ -20,6 +20,9 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var lastHeartbeatAt: Date?
     /// The serial of the one certificate this node may use; older ones are refused.
     public var certificateSerial: String
+    /// The certificate replaced by the last renewal, accepted until the node first uses the
+    /// new one, so a renewal answer lost on the way cannot lock the node out.
+    public var previousCertificateSerial: String?
     public var certificateExpiresAt: Date
     /// The last bundle sequence number issued to this node.
     public var lastSequence: Int64

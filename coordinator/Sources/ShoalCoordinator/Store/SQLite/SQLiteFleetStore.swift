@@ -101,6 +101,46 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
+    public func revoke(nodeID: String, reason: String, now: Date) async throws -> NodeRecord? {
+        try await pool.write { db in
+            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
+            node.status = .revoked
+            try node.update(db)
+            var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "revoked", detail: reason)
+            try event.insert(db)
+            let open = try DeliveryRecord.filter(Column("nodeID") == nodeID)
+                .filter([NodeTaskStatus.pending, .queued, .delivered, .running, .retryWait].map(\.rawValue).contains(Column("status")))
+                .fetchAll(db)
+            for var delivery in open {
+                delivery.errorCode = ShoalError.Code.nodeRevoked.rawValue
+                delivery.message = "the node was revoked"
+                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+            }
+            return node
+        }
+    }
+
+    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws {
+        try await pool.write { db in
+            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return }
+            node.previousCertificateSerial = node.certificateSerial
+            node.certificateSerial = serial
+            node.certificateExpiresAt = expiresAt
+            try node.update(db)
+            var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "certificate_renewed", detail: "serial \(serial), valid until \(Timestamp.format(expiresAt))")
+            try event.insert(db)
+        }
+    }
+
+    public func confirmCertificate(nodeID: String, serial: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE nodes SET previousCertificateSerial = NULL WHERE id = ? AND certificateSerial = ? AND previousCertificateSerial IS NOT NULL",
+                arguments: [nodeID, serial]
+            )
+        }
+    }
+
     public func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }

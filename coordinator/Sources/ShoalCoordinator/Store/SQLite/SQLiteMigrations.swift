@@ -25,6 +25,7 @@ enum SQLiteMigrations {
                 t.column("enrolledAt", .datetime).notNull()
                 t.column("lastHeartbeatAt", .datetime)
                 t.column("certificateSerial", .text).notNull()
+                t.column("previousCertificateSerial", .text)
                 t.column("certificateExpiresAt", .datetime).notNull()
                 t.column("lastSequence", .integer).notNull().defaults(to: 0)
                 t.column("tokenID", .text)
