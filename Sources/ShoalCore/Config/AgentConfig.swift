@@ -55,14 +55,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
 
     /// Parses and validates; every problem names the field and what to put there.
     public static func parse(yaml text: String, source: String = "agent config") throws -> AgentConfig {
-        let config: AgentConfig
-        do {
-            config = try YAMLDecoder().decode(AgentConfig.self, from: text)
-        } catch let error as DecodingError {
-            throw ShoalError(.configInvalid, "\(source): \(WireCoding.describe(error))")
-        } catch {
-            throw ShoalError(.configInvalid, "\(source) is not valid YAML: \(error)")
-        }
+        let config = try YAMLConfig.decode(AgentConfig.self, from: text, source: source)
         try config.validate(source: source)
         return config
     }

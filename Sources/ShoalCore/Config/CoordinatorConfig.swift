@@ -43,14 +43,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     public static let fileName = "coordinator.yaml"
 
     public static func parse(yaml text: String, source: String) throws -> CoordinatorConfig {
-        let config: CoordinatorConfig
-        do {
-            config = try YAMLDecoder().decode(CoordinatorConfig.self, from: text)
-        } catch let error as DecodingError {
-            throw ShoalError(.configInvalid, "\(source): \(WireCoding.describe(error))")
-        } catch {
-            throw ShoalError(.configInvalid, "\(source) is not valid YAML: \(error)")
-        }
+        let config = try YAMLConfig.decode(CoordinatorConfig.self, from: text, source: source)
         for (field, value) in [("heartbeat_interval", config.heartbeatInterval), ("node_ttl", config.nodeTTL), ("down_grace", config.downGrace), ("node_certificate_validity", config.nodeCertificateValidity), ("bundle_expiry", config.bundleExpiry)] {
             do { _ = try DurationText.seconds(value) } catch let error as ShoalError {
                 throw ShoalError(.configInvalid, "\(source): \(field): \(error.message)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one error type both sides throw for anything an operator may see.
 ///
 /// Like swift-nio's errors it is a struct carrying a stable `code` (documented in
@@ -75,4 +77,13 @@ extension ShoalError.Code {
     public static let unreachable: Self = "net.unreachable"
     public static let internalError: Self = "server.internal"
     public static let storage: Self = "server.storage"
+}
+
+extension ShoalError {
+    /// How both command-line programs report an error: one line on stderr with the code,
+    /// and the exit status (2 for a bad argument, 1 otherwise).
+    public func reportOnStandardError() -> Int32 {
+        FileHandle.standardError.write(Data("error: \(message) [\(code.rawValue)]\n".utf8))
+        return code == .invalidArgument ? 2 : 1
+    }
 }

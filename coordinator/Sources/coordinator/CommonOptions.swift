@@ -44,8 +44,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as ShoalError {
-        FileHandle.standardError.write(Data("error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-        throw ExitCode(error.code == .invalidArgument ? 2 : 1)
+        throw ExitCode(error.reportOnStandardError())
     }
 }
 

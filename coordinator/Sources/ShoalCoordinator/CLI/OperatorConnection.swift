@@ -1,7 +1,6 @@
 import Foundation
 import ShoalClient
 import ShoalCore
-import Yams
 
 /// How the operator CLI reaches the running coordinator: its URL, the CA to trust and an
 /// operator certificate. Found in `--data-dir` (the admin credential `init` made) or in an
@@ -29,14 +28,7 @@ public struct OperatorConnection: Sendable {
 
     public static func load(dataDir: String?, operatorConfig: String?, url override: String?) throws -> OperatorConnection {
         if let operatorConfig {
-            let form: FileForm
-            do {
-                form = try YAMLDecoder().decode(FileForm.self, from: try SecureFile.read(operatorConfig))
-            } catch let error as ShoalError {
-                throw error
-            } catch {
-                throw ShoalError(.configInvalid, "\(operatorConfig): \(error)")
-            }
+            let form = try YAMLConfig.decode(FileForm.self, from: try SecureFile.read(operatorConfig), source: operatorConfig)
             return OperatorConnection(
                 url: override ?? form.url, caPEM: try SecureFile.read(form.caFile),
                 certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile)
