@@ -3,11 +3,14 @@ public struct EnrollRequest: Codable, Sendable {
     public var token: String
     public var csr: String
     public var hostname: String
+    /// Labels from the node's own config; the token's labels win where both name a key.
+    public var labels: [String: String]?
 
-    public init(token: String, csr: String, hostname: String) {
+    public init(token: String, csr: String, hostname: String, labels: [String: String]? = nil) {
         self.token = token
         self.csr = csr
         self.hostname = hostname
+        self.labels = labels
     }
 }
 

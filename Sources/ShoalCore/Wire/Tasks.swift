@@ -11,15 +11,16 @@ public struct TaskCreateRequest: Codable, Sendable {
     public var nodes: [String]?
     /// Per node: how long a bundle may run before its steps are stopped.
     public var timeoutSeconds: Int
-    /// How long a queued bundle stays valid; an agent refuses it afterwards.
-    public var expiresInSeconds: Int
+    /// How long a bundle stays valid once queued; an agent refuses it afterwards.
+    /// Nil: the coordinator's `bundle_expiry`.
+    public var expiresInSeconds: Int?
     public var policy: RolloutPolicy
     /// Fleet-wide check mode: nothing changes on any node; results say what would.
     public var checkMode: Bool
 
     public init(
         name: String, steps: [StepSpec], selector: String, nodes: [String]? = nil, timeoutSeconds: Int,
-        expiresInSeconds: Int, policy: RolloutPolicy = RolloutPolicy(), checkMode: Bool = false
+        expiresInSeconds: Int? = nil, policy: RolloutPolicy = RolloutPolicy(), checkMode: Bool = false
     ) {
         self.name = name
         self.steps = steps

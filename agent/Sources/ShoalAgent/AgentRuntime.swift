@@ -78,7 +78,7 @@ public struct AgentRuntime: Sendable {
         }
         let enroller = Enroller(
             coordinatorURL: config.coordinatorURL, token: token, pin: try Self.pin(from: config), state: state,
-            nodeName: config.nodeName ?? FactsCollector.hostname(), logger: logger
+            nodeName: config.nodeName ?? FactsCollector.hostname(), labels: config.labels ?? [:], logger: logger
         )
         var backoff = Backoff()
         while true {

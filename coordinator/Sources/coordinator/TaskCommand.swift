@@ -88,7 +88,7 @@ struct TaskOptions: ParsableArguments {
         let nodeIDs = nodes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         return TaskCreateRequest(
             name: name ?? String((command ?? script ?? "").prefix(60)), steps: [step], selector: selector, nodes: nodeIDs,
-            timeoutSeconds: timeoutSeconds, expiresInSeconds: 24 * 3600, policy: policy, checkMode: check
+            timeoutSeconds: timeoutSeconds, policy: policy, checkMode: check
         )
     }
 }

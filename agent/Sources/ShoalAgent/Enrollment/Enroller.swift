@@ -16,14 +16,19 @@ public struct Enroller: Sendable {
     public var pin: CAPin
     public var state: AgentStateDirectory
     public var nodeName: String
+    public var labels: [String: String]
     public var logger: Logger
 
-    public init(coordinatorURL: String, token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String, logger: Logger) {
+    public init(
+        coordinatorURL: String, token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String,
+        labels: [String: String] = [:], logger: Logger
+    ) {
         self.coordinatorURL = coordinatorURL
         self.token = token
         self.pin = pin
         self.state = state
         self.nodeName = nodeName
+        self.labels = labels
         self.logger = logger
     }
 
@@ -34,7 +39,7 @@ public struct Enroller: Sendable {
         let client = APIClient(baseURL: coordinatorURL, tls: try ClientTLS.serverAuthenticated(caPEM: caPEM))
         let response: EnrollResponse
         do {
-            response = try await client.post("/v1/enroll", body: EnrollRequest(token: token, csr: csr, hostname: nodeName), as: EnrollResponse.self)
+            response = try await client.post("/v1/enroll", body: EnrollRequest(token: token, csr: csr, hostname: nodeName, labels: labels), as: EnrollResponse.self)
             await client.shutdown()
         } catch {
             await client.shutdown()

@@ -148,10 +148,11 @@ public final class RolloutEngine: Service, Sendable {
 
     private func queue(_ delivery: DeliveryRecord, request: TaskCreateRequest, now: Date) async throws -> DeliveryRecord? {
         let key = fleet.signingKey
+        let expiry = fleet.config.seconds(\.bundleExpiry)
         return try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
             let payload = BundlePayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
-                expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds)), timeoutSeconds: request.timeoutSeconds,
+                expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)), timeoutSeconds: request.timeoutSeconds,
                 checkMode: request.checkMode, steps: request.steps
             )
             return try payload.signed(with: key).jsonText()

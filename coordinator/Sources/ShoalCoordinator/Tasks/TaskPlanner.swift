@@ -81,8 +81,8 @@ struct TaskPlanner: Sendable {
         guard request.timeoutSeconds > 0, request.timeoutSeconds <= 7 * 86400 else {
             throw ShoalError(.invalidArgument, "timeoutSeconds must be between 1 and 604800 (7 days), got \(request.timeoutSeconds)")
         }
-        guard request.expiresInSeconds > 0, request.expiresInSeconds <= 30 * 86400 else {
-            throw ShoalError(.invalidArgument, "expiresInSeconds must be between 1 and 2592000 (30 days), got \(request.expiresInSeconds)")
+        if let expires = request.expiresInSeconds, expires <= 0 || expires > 30 * 86400 {
+            throw ShoalError(.invalidArgument, "expiresInSeconds must be between 1 and 2592000 (30 days), got \(expires)")
         }
         let policy = request.policy
         guard policy.canary >= 0, policy.retries >= 0, policy.retries <= 20, policy.retryBackoffSeconds >= 0 else {

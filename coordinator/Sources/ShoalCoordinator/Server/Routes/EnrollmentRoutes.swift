@@ -28,13 +28,16 @@ struct EnrollmentRoutes: Sendable {
             throw ShoalError(.csrInvalid, "the CSR's signature does not verify against its own public key")
         }
         let hostname = String(body.hostname.prefix(253))
+        for (key, value) in body.labels ?? [:] { try LabelText.validate(key: key, value: value) }
+        let ownLabels = body.labels ?? [:]
         let now = Date()
         let nodeID = "n-" + RandomID.make(bytes: 6)
         let validity = TimeInterval(fleet.config.seconds(\.nodeCertificateValidity))
         let certificate = try fleet.ca.issueClientCertificate(csr: csr, identity: PeerIdentity(role: .node, name: nodeID), validity: validity, now: now)
         let node = try await fleet.store.enroll(tokenHash: RandomID.hash(body.token), now: now) { token in
             NodeRecord(
-                id: nodeID, hostname: hostname.isEmpty ? nodeID : hostname, status: .ready, labelsJSON: token.labelsJSON,
+                id: nodeID, hostname: hostname.isEmpty ? nodeID : hostname, status: .ready,
+                labelsJSON: (try? ownLabels.merging(token.labels) { _, fromToken in fromToken }.jsonText()) ?? token.labelsJSON,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
                 certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
                 lastSequence: 0, tokenID: token.id
