@@ -42,6 +42,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ShoalCommandLine",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/ShoalCommandLine",
+            swiftSettings: strict
+        ),
+        .target(
             name: "ShoalClient",
             dependencies: [
                 "ShoalCore",
@@ -70,6 +80,7 @@ let package = Package(
             name: "agent",
             dependencies: [
                 "ShoalAgent",
+                "ShoalCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "agent/Sources/agent",
@@ -97,10 +108,15 @@ let package = Package(
             name: "coordinator",
             dependencies: [
                 "ShoalCoordinator",
+                "ShoalCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "coordinator/Sources/coordinator",
             swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalTestSupport",
+            path: "Tests/ShoalTestSupport"
         ),
         .testTarget(
             name: "ShoalCoreTests",
@@ -109,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalAgentTests",
-            dependencies: ["ShoalCore", "ShoalAgent"],
+            dependencies: ["ShoalCore", "ShoalAgent", "ShoalTestSupport"],
             path: "Tests/ShoalAgentTests"
         ),
         .testTarget(
@@ -119,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalSystemTests",
-            dependencies: ["ShoalCore", "ShoalAgent", "ShoalCoordinator"],
+            dependencies: ["ShoalCore", "ShoalAgent", "ShoalCoordinator", "ShoalTestSupport"],
             path: "Tests/ShoalSystemTests"
         ),
     ]

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShoalAgent
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 @Suite("Bundle executor")
@@ -205,12 +206,7 @@ struct BundleExecutorTests {
         #expect(!dir.exists("runs"))
 
         let pgid = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        var survivors = liveMembers(ofProcessGroup: pgid)
-        for _ in 0..<50 where !survivors.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            survivors = liveMembers(ofProcessGroup: pgid)
-        }
-        #expect(survivors.isEmpty, "processes of group \(pgid) still running: \(survivors)")
-        if !survivors.isEmpty { kill(-pgid, SIGKILL) }
+        let leftover = await survivors(ofProcessGroup: pgid)
+        #expect(leftover.isEmpty, "processes of group \(pgid) still running: \(leftover)")
     }
 }

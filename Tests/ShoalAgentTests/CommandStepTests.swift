@@ -1,6 +1,7 @@
 import Foundation
 import ShoalAgent
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 @Suite("Command step")
@@ -117,13 +118,8 @@ struct CommandStepTests {
         // The shell runs in a session of its own, so its pid is the process group id.
         let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pgid = try #require(pid_t(text))
-        var survivors = liveMembers(ofProcessGroup: pgid)
-        for _ in 0..<50 where !survivors.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            survivors = liveMembers(ofProcessGroup: pgid)
-        }
-        #expect(survivors.isEmpty, "processes of group \(pgid) still running: \(survivors)")
-        if !survivors.isEmpty { kill(-pgid, SIGKILL) }
+        let leftover = await survivors(ofProcessGroup: pgid)
+        #expect(leftover.isEmpty, "processes of group \(pgid) still running: \(leftover)")
     }
 
     @Test("cancelling the task interrupts the step and stops its whole process group")
@@ -145,13 +141,8 @@ struct CommandStepTests {
         #expect(outcome.errorCode == .taskCancelled)
 
         let pgid = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        var survivors = liveMembers(ofProcessGroup: pgid)
-        for _ in 0..<50 where !survivors.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            survivors = liveMembers(ofProcessGroup: pgid)
-        }
-        #expect(survivors.isEmpty, "processes of group \(pgid) still running: \(survivors)")
-        if !survivors.isEmpty { kill(-pgid, SIGKILL) }
+        let leftover = await survivors(ofProcessGroup: pgid)
+        #expect(leftover.isEmpty, "processes of group \(pgid) still running: \(leftover)")
     }
 
     @Test("the bundle's remaining time caps a step without its own timeout")

@@ -36,15 +36,3 @@ func commandSpec(_ params: CommandStepParams, name: String? = nil) throws -> Ste
     try StepSpec(kind: CommandStep.kind, name: name, encoding: params)
 }
 
-/// Processes of a process group that are still alive. Zombies are left out: in a container
-/// whose PID 1 does not reap orphans they linger, yet run nothing.
-func liveMembers(ofProcessGroup pgid: pid_t) -> [pid_t] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, fields[0] != "Z", fields[0] != "X", pid_t(fields[2]) == pgid else { return nil }
-        return pid
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// Crashes and outages: nothing is lost, nothing runs twice, liveness recovers by itself.

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// Rollout policy with real agents: concurrency bound, error budget, canary, cancel,

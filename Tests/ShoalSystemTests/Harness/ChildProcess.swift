@@ -93,16 +93,3 @@ func freePort() -> Int {
     }
     return Int(UInt16(bigEndian: address.sin_port))
 }
-
-/// Members of a process group that are still running (not zombies). `kill(-pgid, 0)` is no
-/// use here: in this container PID 1 does not reap orphans, so dead members linger as zombies.
-func liveMembers(ofProcessGroup pgid: pid_t) -> [pid_t] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, fields[0] != "Z", fields[0] != "X", pid_t(fields[2]) == pgid else { return nil }
-        return pid
-    }
-}

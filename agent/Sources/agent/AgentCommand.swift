@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ShoalAgent
+import ShoalCommandLine
 import ShoalCore
 
 @main
@@ -26,7 +27,7 @@ extension AgentCommand {
         @Option(name: .customLong("node-name"), help: "Name to report instead of the hostname.") var nodeName: String?
 
         func run() async throws {
-            try await runReportingErrors {
+            try await CommandLineSupport.run {
                 var config = AgentConfig(coordinatorURL: coordinator, stateDir: stateDir)
                 config.caFile = caFile
                 config.caFingerprint = caFingerprint
@@ -42,7 +43,7 @@ extension AgentCommand {
                 }
                 let enroller = Enroller(
                     coordinatorURL: coordinator, token: token, pin: try AgentRuntime.pin(from: config), state: state,
-                    nodeName: nodeName ?? FactsCollector.hostname(), logger: makeLogger()
+                    nodeName: nodeName ?? FactsCollector.hostname(), logger: CommandLineSupport.logger("shoal.agent")
                 )
                 let identity = try await enroller.enroll()
                 print("enrolled as \(identity.nodeID)")
@@ -56,25 +57,10 @@ extension AgentCommand {
         @Option(help: "Agent config file (YAML).") var config = AgentConfig.defaultPath
 
         func run() async throws {
-            try await runReportingErrors {
+            try await CommandLineSupport.run {
                 let config = try AgentConfig.load(path: config)
-                try await AgentRuntime(config: config, logger: makeLogger()).run()
+                try await AgentRuntime(config: config, logger: CommandLineSupport.logger("shoal.agent")).run()
             }
         }
-    }
-}
-
-func makeLogger() -> Logger {
-    var logger = Logger(label: "shoal.agent")
-    logger.logLevel = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return logger
-}
-
-/// Prints a `ShoalError` as one clear line and exits 1, instead of a stack of Swift types.
-func runReportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ShoalError {
-        throw ExitCode(error.reportOnStandardError())
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ShoalClient
 import ShoalCoordinator
+import ShoalCommandLine
 import ShoalCore
 
 /// Where the CLI finds the fleet it talks to.
@@ -33,19 +34,9 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
-func makeLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label)
-    logger.logLevel = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return logger
-}
-
-/// Prints a `ShoalError` as one line with its code and exits non-zero (2 for bad arguments).
+/// Runs a command body with the shared error reporting (see `CommandLineSupport`).
 func runReportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ShoalError {
-        throw ExitCode(error.reportOnStandardError())
-    }
+    try await CommandLineSupport.run(body)
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import ShoalCoordinator
+import ShoalCommandLine
 import ShoalCore
 
 struct ServeCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let hostPort = HostPort(address) else {
                 throw ShoalError(.invalidArgument, "--listen '\(address)' must be HOST:PORT")
             }
-            let logger = makeLogger("shoal.coordinator")
+            let logger = CommandLineSupport.logger("shoal.coordinator")
             let app = try CoordinatorServer.makeApplication(fleet: fleet, listen: hostPort, logger: logger) { channel in
                 // Written unbuffered: scripts wait for this line.
                 let line = "coordinator listening on \(channel.localAddress?.description ?? address), advertised as \(fleet.config.advertiseURL)\n"

@@ -18,9 +18,7 @@ struct TaskPlanner: Sendable {
             }
         }
         return all.filter { node in
-            node.status != .revoked && (wanted?.contains(node.id) ?? true) && selector.matches { key in
-                SelectorFacts.value(for: key, id: node.id, hostname: node.hostname, status: node.status.rawValue, labels: node.labels, facts: node.facts)
-            }
+            node.status != .revoked && (wanted?.contains(node.id) ?? true) && node.matches(selector)
         }.sorted { ($0.hostname, $0.id) < ($1.hostname, $1.id) }
     }
 

@@ -20,9 +20,7 @@ struct OperatorRoutes: Sendable {
             var nodes = try await fleet.store.nodes()
             if let text = request.uri.queryParameters.get("selector"), !text.isEmpty {
                 let selector = try NodeSelector(parsing: text)
-                nodes = nodes.filter { node in
-                    selector.matches { SelectorFacts.value(for: $0, id: node.id, hostname: node.hostname, status: node.status.rawValue, labels: node.labels, facts: node.facts) }
-                }
+                nodes = nodes.filter { $0.matches(selector) }
             }
             return try JSONResponse.make(NodeListResponse(nodes: nodes.map(\.view)))
         }
