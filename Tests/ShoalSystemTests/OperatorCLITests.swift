@@ -53,5 +53,32 @@ struct OperatorCLITests {
             fleet.coordinator = nil
         }
     }
+
+    @Test func operatorRolesLimitWhatEachCredentialMayDo() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            try fleet.startAgent("whiskey", token: try fleet.token())
+            _ = try await fleet.waitForReady(["whiskey"])
+            for (name, role) in [("vera", "viewer"), ("otto", "operator")] {
+                let made = try fleet.cli(["operator", "create", name, "--role", role, "--out", fleet.root + "/\(name)"])
+                #expect(made.status == 0, "\(made.stderr)")
+            }
+            func cli(_ who: String, _ arguments: [String]) throws -> CommandResult {
+                try runCommand(TestFleet.coordinatorBinary, arguments + ["--operator-config", fleet.root + "/\(who)/operator.yaml"])
+            }
+            // A viewer reads, and may not run or mint.
+            #expect(try cli("vera", ["nodes", "list"]).stdout.contains("whiskey"))
+            let viewerRun = try cli("vera", ["task", "run", "--command", "true", "--wait"])
+            #expect(viewerRun.status == 1)
+            #expect(viewerRun.stderr.contains("auth.forbidden"))
+            // An operator runs tasks, and may not mint tokens or issue credentials.
+            #expect(try cli("otto", ["task", "run", "--command", "echo by-otto", "--wait"]).stdout.contains("by-otto"))
+            #expect(try cli("otto", ["token", "create"]).stderr.contains("auth.forbidden"))
+            #expect(try cli("otto", ["operator", "create", "mallory", "--role", "admin", "--out", fleet.root + "/mallory"]).stderr.contains("auth.forbidden"))
+            // The audit log names who did it.
+            let tasks = try await fleet.admin().get("/v1/tasks", as: TaskListResponse.self).tasks
+            #expect(tasks.first?.createdBy == "otto")
+        }
+    }
 }
 }

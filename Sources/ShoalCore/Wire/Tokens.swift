@@ -1,5 +1,32 @@
 import Foundation
 
+/// `POST /v1/operators` (admin): a certificate for another operator, from their CSR.
+public struct OperatorCreateRequest: Codable, Sendable {
+    public var name: String
+    public var role: PeerIdentity.Role
+    public var csr: String
+    public var validityDays: Int
+
+    public init(name: String, role: PeerIdentity.Role, csr: String, validityDays: Int) {
+        self.name = name
+        self.role = role
+        self.csr = csr
+        self.validityDays = validityDays
+    }
+}
+
+public struct OperatorCreateResponse: Codable, Sendable {
+    public var certificate: String
+    public var caCertificate: String
+    public var url: String
+
+    public init(certificate: String, caCertificate: String, url: String) {
+        self.certificate = certificate
+        self.caCertificate = caCertificate
+        self.url = url
+    }
+}
+
 /// `POST /v1/tokens` (admin): mint a join token.
 public struct TokenCreateRequest: Codable, Sendable {
     public var ttlSeconds: Int

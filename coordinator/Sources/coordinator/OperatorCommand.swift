@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import ShoalCore
+
+struct OperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operator", abstract: "Credentials for other operators.", subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue an operator credential (admin only): key made here, certificate from the coordinator.",
+            discussion: "Writes NAME.key (0600), NAME.crt, ca.crt and operator.yaml into --out; use it with --operator-config."
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Operator name (shown in the audit log).") var name: String
+        @Option(help: "admin, operator (run and cancel tasks) or viewer (read only).") var role: String = "operator"
+        @Option(help: "Days the certificate is valid.") var days = 365
+        @Option(help: "Directory to write the credential into.") var out: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let role = PeerIdentity.Role(rawValue: role), role.isOperator else {
+                    throw ShoalError(.invalidArgument, "--role must be admin, operator or viewer")
+                }
+                let key = NodeKey()
+                let request = OperatorCreateRequest(name: name, role: role, csr: try key.certificateSigningRequestPEM(commonName: name), validityDays: days)
+                let response = try await connection.withClient { try await $0.post("/v1/operators", body: request, as: OperatorCreateResponse.self) }
+                try SecureFile.makeDirectory(out)
+                let directory = (out as NSString).standardizingPath
+                try SecureFile.write(key.pemText, to: "\(directory)/\(name).key")
+                try SecureFile.write(response.certificate, to: "\(directory)/\(name).crt", mode: 0o644)
+                try SecureFile.write(response.caCertificate, to: "\(directory)/ca.crt", mode: 0o644)
+                let config = """
+                url: \(response.url)
+                ca_file: \(directory)/ca.crt
+                certificate_file: \(directory)/\(name).crt
+                key_file: \(directory)/\(name).key
+
+                """
+                try SecureFile.write(config, to: "\(directory)/operator.yaml")
+                print("\(role.rawValue) credential for \(name) in \(directory); use: coordinator --operator-config \(directory)/operator.yaml …")
+            }
+        }
+    }
+}
