@@ -1,0 +1,54 @@
+import Foundation
+import ShoalCore
+import Testing
+
+@testable import ShoalCoordinator
+
+/// `coordinator init`: what it makes, with which modes, and that it never overwrites a fleet
+/// unless told to.
+@Suite struct FleetInitializerTests {
+    let directory = NSTemporaryDirectory() + "shoal-init-" + RandomID.make(bytes: 6)
+
+    func initialize(force: Bool = false, names: [String] = []) throws -> FleetInitializer.Summary {
+        try FleetInitializer(dataDir: directory, advertiseURL: "https://10.9.8.7:9443", listen: "0.0.0.0:9443", extraNames: names, force: force).run()
+    }
+
+    func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+    }
+
+    @Test func makesEveryPieceWithPrivateKeys() throws {
+        let summary = try initialize(names: ["coord.example.net", "::1"])
+        let paths = FleetPaths(root: directory)
+        for file in paths.all { #expect(FileManager.default.fileExists(atPath: file), "\(file)") }
+        for secret in [paths.caKey, paths.serverKey, paths.adminKey, paths.bundleSigningKey, paths.database] {
+            #expect(try mode(secret) == 0o600, "\(secret)")
+        }
+        #expect(summary.serverNames == ["10.9.8.7", "127.0.0.1", "localhost", "coord.example.net", "::1"])
+        let fleet = try Fleet.load(dataDir: directory)
+        #expect(fleet.config.advertiseURL == "https://10.9.8.7:9443")
+        #expect(try fleet.ca.certificate.fingerprint == summary.caFingerprint)
+        #expect(fleet.signingKey.publicKey.keyID == summary.bundleKeyID)
+        #expect(CertificateChecks.isIssued(certificatePEM: try SecureFile.read(paths.adminCertificate), byCA: fleet.caPEM))
+    }
+
+    @Test func refusesToOverwriteAFleetWithoutForce() throws {
+        let first = try initialize()
+        #expect {
+            try initialize()
+        } throws: { error in
+            (error as? ShoalError)?.code == .fleetExists && ((error as? ShoalError)?.message.contains("--force") ?? false)
+        }
+        #expect(try Fleet.load(dataDir: directory).ca.certificate.fingerprint == first.caFingerprint)
+        let second = try initialize(force: true)
+        #expect(second.caFingerprint != first.caFingerprint)
+    }
+
+    @Test func refusesAnAdvertiseURLThatIsNotHTTPS() {
+        #expect {
+            try FleetInitializer(dataDir: directory, advertiseURL: "http://10.0.0.1:80", listen: "0.0.0.0:80", extraNames: [], force: false).run()
+        } throws: { error in
+            (error as? ShoalError)?.code == .invalidArgument
+        }
+    }
+}
