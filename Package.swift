@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -69,6 +70,9 @@ let package = Package(
                 "ShoalCore",
                 "ShoalClient",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +130,9 @@ let package = Package(
         .testTarget(
             name: "ShoalAgentTests",
             dependencies: ["ShoalCore", "ShoalAgent", "ShoalTestSupport"],
-            path: "Tests/ShoalAgentTests"
+            path: "Tests/ShoalAgentTests",
+            // Captured tool output the tests read by path (#filePath), not bundle resources.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ShoalCoordinatorTests",

@@ -22,10 +22,17 @@ public struct BundlePayload: Codable, Sendable, Equatable {
     public var steps: [StepSpec]
     /// Files steps refer to by SHA-256 (hex). Content is base64.
     public var files: [BundleFile]
+    /// Steps run once, in this order, after `steps` when a changed step notified them by name.
+    public var handlers: [StepSpec]?
+    /// The task's variables; string parameters are rendered with them, the node's facts and labels.
+    public var vars: [String: JSONValue]?
+    /// The node's labels when the bundle was signed, for `when` conditions and templates.
+    public var labels: [String: String]?
 
     public init(
         bundleID: String, taskID: String, nodeID: String, sequence: Int64,
-        issuedAt: Date, expiresAt: Date, timeoutSeconds: Int, checkMode: Bool = false, steps: [StepSpec], files: [BundleFile] = []
+        issuedAt: Date, expiresAt: Date, timeoutSeconds: Int, checkMode: Bool = false, steps: [StepSpec], files: [BundleFile] = [],
+        handlers: [StepSpec]? = nil, vars: [String: JSONValue]? = nil, labels: [String: String]? = nil
     ) {
         self.version = Self.currentVersion
         self.bundleID = bundleID
@@ -38,6 +45,9 @@ public struct BundlePayload: Codable, Sendable, Equatable {
         self.checkMode = checkMode
         self.steps = steps
         self.files = files
+        self.handlers = handlers
+        self.vars = vars
+        self.labels = labels
     }
 
     /// Signs this payload into an envelope.

@@ -7,11 +7,18 @@ public struct StepSpec: Codable, Sendable, Equatable {
     public var kind: String
     public var name: String?
     public var params: JSONValue
+    /// A condition over the node's facts and labels, in selector syntax (`gpu.count>0`);
+    /// when it does not hold the step is `skipped`.
+    public var when: String?
+    /// Handlers (by name) to run once after the steps when this step reports `changed`.
+    public var notify: [String]?
 
-    public init(kind: String, name: String? = nil, params: JSONValue) {
+    public init(kind: String, name: String? = nil, params: JSONValue, when: String? = nil, notify: [String]? = nil) {
         self.kind = kind
         self.name = name
         self.params = params
+        self.when = when
+        self.notify = notify
     }
 
     public init<P: Encodable>(kind: String, name: String? = nil, encoding params: P) throws {
@@ -21,7 +28,7 @@ public struct StepSpec: Codable, Sendable, Equatable {
 
     public func decodeParams<P: Decodable>(_ type: P.Type) throws -> P {
         do {
-            return try WireCoding.decoder().decode(type, from: WireCoding.encode(params))
+            return try decodeCoercing(type)
         } catch let error as DecodingError {
             throw ShoalError(.stepInvalid, "step '\(displayName)' (\(kind)) has invalid parameters: \(WireCoding.describe(error))")
         }

@@ -64,6 +64,9 @@ extension ShoalError.Code {
     public static let stepTimedOut: Self = "step.timed_out"
     public static let stepLaunchFailed: Self = "step.launch_failed"
     public static let stepInterrupted: Self = "step.interrupted"
+    public static let stepUndefinedVariable: Self = "step.undefined_variable"
+    public static let taskInvalid: Self = "task.invalid"
+    public static let taskFileMissing: Self = "task.file_missing"
     // Fleet and server
     public static let fleetExists: Self = "fleet.exists"
     public static let fleetMissing: Self = "fleet.missing"
@@ -81,9 +84,9 @@ extension ShoalError.Code {
 
 extension ShoalError {
     /// How both command-line programs report an error: one line on stderr with the code,
-    /// and the exit status (2 for a bad argument, 1 otherwise).
+    /// and the exit status (2 for a bad argument or task file, 1 otherwise).
     public func reportOnStandardError() -> Int32 {
         FileHandle.standardError.write(Data("error: \(message) [\(code.rawValue)]\n".utf8))
-        return code == .invalidArgument ? 2 : 1
+        return [.invalidArgument, .taskInvalid, .taskFileMissing, .stepUnknownKind, .stepUndefinedVariable].contains(code) ? 2 : 1
     }
 }

@@ -39,6 +39,8 @@ public enum StepStatus: String, Codable, Sendable {
     case interrupted
     /// Check mode could not tell what the step would do.
     case unknown
+    /// The step's `when` condition did not hold on this node; nothing was done.
+    case skipped
 }
 
 public struct StepResult: Codable, Sendable, Equatable {

@@ -17,11 +17,19 @@ public struct TaskCreateRequest: Codable, Sendable {
     public var policy: RolloutPolicy
     /// Fleet-wide check mode: nothing changes on any node; results say what would.
     public var checkMode: Bool
+    /// From a task file: handlers, variables and the files its steps carry (see `CompiledTask`).
+    public var handlers: [StepSpec]?
+    public var vars: [String: JSONValue]?
+    public var files: [BundleFile]?
 
     public init(
         name: String, steps: [StepSpec], selector: String, nodes: [String]? = nil, timeoutSeconds: Int,
-        expiresInSeconds: Int? = nil, policy: RolloutPolicy = RolloutPolicy(), checkMode: Bool = false
+        expiresInSeconds: Int? = nil, policy: RolloutPolicy = RolloutPolicy(), checkMode: Bool = false,
+        handlers: [StepSpec]? = nil, vars: [String: JSONValue]? = nil, files: [BundleFile]? = nil
     ) {
+        self.handlers = handlers
+        self.vars = vars
+        self.files = files
         self.name = name
         self.steps = steps
         self.selector = selector

@@ -11,7 +11,7 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "agent",
         abstract: "The Shoal node agent: enrolls with a coordinator, then runs signed task bundles.",
         version: AgentVersion.current,
-        subcommands: [Enroll.self, Run.self]
+        subcommands: [Enroll.self, Run.self, Apply.self]
     )
 }
 

@@ -14,7 +14,7 @@ struct TaskCommand: AsyncParsableCommand {
 struct TaskRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Roll a command or script out to the nodes a selector picks.",
+        abstract: "Roll a command, script, task file or profile out to the nodes a selector picks.",
         discussion: """
         Selector terms, comma = and: role=compute  env!=prod  'role in (miner,executor)'  cpu.count>=8  os.release=22.04
         Limits take a count or a percentage of the targeted nodes: --max-concurrency 10%  --max-errors 2
@@ -61,9 +61,12 @@ struct TaskRunCommand: AsyncParsableCommand {
 struct TaskOptions: ParsableArguments {
     @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
     @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
+    @Option(help: "Task file (YAML): steps, vars, handlers; files it names travel with it.") var file: String?
+    @Option(help: "A shipped profile by name (see 'coordinator profile list').") var profile: String?
+    @Option(name: .customLong("var"), help: "Set a task-file variable: name=value (repeatable).") var vars: [String] = []
     @Option(help: "Which nodes (see above); default: every node.") var selector = ""
     @Option(help: "Only these node ids, comma-separated.") var nodes: String?
-    @Option(help: "Per-node timeout (e.g. 60s, 10m).") var timeout = "60s"
+    @Option(help: "Per-node timeout (e.g. 60s, 10m; default 60s for a command, the file's 'timeout' or 30m for a task file).") var timeout: String?
     @Option(name: .customLong("max-concurrency"), help: "Nodes running at once: N or P% (default: all).") var maxConcurrency: String?
     @Option(name: .customLong("max-errors"), help: "Failures tolerated before halting: N or P%.") var maxErrors = "0"
     @Option(help: "Run on N nodes first; continue only if all succeed.") var canary = 0
@@ -73,19 +76,31 @@ struct TaskOptions: ParsableArguments {
     @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
 
     func makeRequest() throws -> TaskCreateRequest {
-        guard (command == nil) != (script == nil) else {
-            throw ShoalError(.invalidArgument, "give exactly one of --command and --script")
+        let sources = [command, script, file, profile].compactMap { $0 }
+        guard sources.count == 1 else {
+            throw ShoalError(.invalidArgument, "give exactly one of --command, --script, --file and --profile")
         }
         _ = try NodeSelector(parsing: selector)
-        let text = try command ?? SecureFile.read(script ?? "")
-        let timeoutSeconds = try DurationText.seconds(timeout)
-        guard timeoutSeconds > 0 else { throw ShoalError(.invalidArgument, "--timeout must be more than 0s") }
-        let step = try StepSpec(kind: "command", name: name ?? "command", encoding: CommandStepParams(script: text, timeoutSeconds: timeoutSeconds))
         let policy = RolloutPolicy(
             maxConcurrency: try maxConcurrency.map(RolloutLimit.init(parsing:)), maxErrors: try RolloutLimit(parsing: maxErrors),
             canary: canary, retries: retries, retryBackoffSeconds: try DurationText.seconds(retryBackoff)
         )
         let nodeIDs = nodes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if file != nil || profile != nil {
+            let path = try file ?? ProfileLibrary().path(of: profile ?? "")
+            let compiled = try TaskFileLoader.load(path: path, vars: vars)
+            let timeoutSeconds = try timeout.map(DurationText.seconds) ?? compiled.timeoutSeconds ?? 1800
+            guard timeoutSeconds > 0 else { throw ShoalError(.invalidArgument, "--timeout must be more than 0s") }
+            return TaskCreateRequest(
+                name: name ?? compiled.name, steps: compiled.steps, selector: selector, nodes: nodeIDs, timeoutSeconds: timeoutSeconds,
+                policy: policy, checkMode: check, handlers: compiled.handlers, vars: compiled.vars, files: compiled.files
+            )
+        }
+        guard vars.isEmpty else { throw ShoalError(.invalidArgument, "--var applies to --file and --profile only") }
+        let text = try command ?? SecureFile.read(script ?? "")
+        let timeoutSeconds = try DurationText.seconds(timeout ?? "60s")
+        guard timeoutSeconds > 0 else { throw ShoalError(.invalidArgument, "--timeout must be more than 0s") }
+        let step = try StepSpec(kind: "command", name: name ?? "command", encoding: CommandStepParams(script: text, timeoutSeconds: timeoutSeconds))
         return TaskCreateRequest(
             name: name ?? String((command ?? script ?? "").prefix(60)), steps: [step], selector: selector, nodes: nodeIDs,
             timeoutSeconds: timeoutSeconds, policy: policy, checkMode: check

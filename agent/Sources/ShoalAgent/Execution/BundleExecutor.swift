@@ -12,11 +12,15 @@ public struct BundleExecutor: Sendable {
     public var cancellations: BundleCancellations
     /// Asked right before the first step; false means the operator cancelled meanwhile.
     public var startGate: @Sendable (String) async -> Bool
+    /// The node's facts when a bundle starts, for `when` conditions and templates.
+    public var facts: @Sendable () async -> NodeFacts?
 
     public init(
         state: AgentStateDirectory, spool: ResultSpool, verifier: BundleVerifier, logger: Logger,
-        cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true }
+        cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true },
+        facts: @escaping @Sendable () async -> NodeFacts? = { FactsCollector().collect() }
     ) {
+        self.facts = facts
         self.state = state
         self.spool = spool
         self.verifier = verifier
@@ -25,13 +29,7 @@ public struct BundleExecutor: Sendable {
         self.startGate = startGate
     }
 
-    /// What running the steps came to.
-    public struct StepsOutcome: Sendable {
-        var status: BundleStatus
-        var errorCode: ShoalError.Code?
-        var message: String?
-        var steps: [StepResult]
-    }
+    public typealias StepsOutcome = StepSequenceRunner.Outcome
 
     @discardableResult
     public func handle(_ delivery: BundlePollResponse.Delivery) async throws -> BundleResult {
@@ -81,8 +79,8 @@ public struct BundleExecutor: Sendable {
         return result
     }
 
-    /// Runs the steps in order, stopping at the first failure, at the bundle timeout, or on
-    /// cancellation. A marker on disk records progress so a crash is reported, not re-run.
+    /// Runs the steps (see `StepSequenceRunner`). A marker on disk records progress before
+    /// each step so a crash is reported as interrupted, never silently re-run.
     func runSteps(_ payload: BundlePayload, deliveryID: String, startedAt: Date) async -> StepsOutcome {
         let outputDirectory = state.outputDirectory + "/" + ResultSpool.safeName(payload.bundleID)
         try? SecureFile.makeDirectory(outputDirectory)
@@ -94,57 +92,19 @@ public struct BundleExecutor: Sendable {
             deliveryID: deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
             sequence: payload.sequence, startedAt: startedAt, currentStep: 0, currentStepName: "", currentStepKind: "", completed: []
         )
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(payload.timeoutSeconds)
-        var outcome = StepsOutcome(status: .succeeded, steps: [])
-        for (index, spec) in payload.steps.enumerated() {
+        let template = TemplateContext(nodeID: payload.nodeID, vars: payload.vars ?? [:], labels: payload.labels ?? [:], facts: await facts())
+        let runner = StepSequenceRunner(
+            steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
+            bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds
+        )
+        let state = self.state
+        return await runner.run { index, spec, completed in
             marker.currentStep = index
             marker.currentStepName = spec.displayName
             marker.currentStepKind = spec.kind
-            do {
-                try marker.save(in: state)
-            } catch {
-                return StepsOutcome(status: .failed, errorCode: .storage, message: "cannot record progress before step \(index + 1): \(error)", steps: marker.completed)
-            }
-            let stepStart = clock.now
-            let stepOutcome: StepOutcome
-            let remaining = deadline - clock.now
-            if remaining <= .zero {
-                stepOutcome = StepOutcome(status: .timedOut, errorCode: .stepTimedOut, message: "the bundle's \(payload.timeoutSeconds)s timeout ran out before this step")
-            } else {
-                do {
-                    let step = try StepRegistry.make(spec)
-                    let context = StepContext(
-                        nodeID: payload.nodeID, bundleID: payload.bundleID, stepIndex: index, files: files,
-                        outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining
-                    )
-                    stepOutcome = payload.checkMode ? await step.check(in: context) : await step.apply(in: context)
-                } catch let error as ShoalError {
-                    stepOutcome = .failed(error)
-                } catch {
-                    stepOutcome = .failed(ShoalError(.stepFailed, "\(error)"))
-                }
-            }
-            let elapsed = clock.now - stepStart
-            marker.completed.append(StepResult(
-                index: index, name: spec.displayName, kind: spec.kind, status: stepOutcome.status, exitCode: stepOutcome.exitCode,
-                durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-                stdout: stepOutcome.stdout, stderr: stepOutcome.stderr, errorCode: stepOutcome.errorCode, message: stepOutcome.message,
-                diff: stepOutcome.diff
-            ))
-            if Task.isCancelled {
-                outcome = StepsOutcome(status: .cancelled, errorCode: .taskCancelled, message: "cancelled by the operator during step \(index + 1) (\(spec.displayName)); its process group was stopped", steps: [])
-                break
-            }
-            if [.failed, .timedOut, .interrupted].contains(stepOutcome.status) {
-                outcome.status = stepOutcome.status == .timedOut ? .timedOut : .failed
-                outcome.errorCode = stepOutcome.errorCode
-                outcome.message = "step \(index + 1) (\(spec.displayName)) \(stepOutcome.status.rawValue): \(stepOutcome.message ?? "")"
-                break
-            }
+            marker.completed = completed
+            try marker.save(in: state)
         }
-        outcome.steps = marker.completed
-        return outcome
     }
 
     private func refuse(_ delivery: BundlePollResponse.Delivery, error: ShoalError, at date: Date) throws -> BundleResult {

@@ -23,14 +23,20 @@ public struct StepContext: Sendable {
     public var outputPrefix: String
     /// Time left for the whole bundle; a step never runs longer than this.
     public var remaining: Duration?
+    /// Variables, facts and labels, for steps that render templates.
+    public var template: TemplateContext
 
-    public init(nodeID: String, bundleID: String, stepIndex: Int, files: [String: Data], outputPrefix: String, remaining: Duration?) {
+    public init(
+        nodeID: String, bundleID: String, stepIndex: Int, files: [String: Data], outputPrefix: String, remaining: Duration?,
+        template: TemplateContext? = nil
+    ) {
         self.nodeID = nodeID
         self.bundleID = bundleID
         self.stepIndex = stepIndex
         self.files = files
         self.outputPrefix = outputPrefix
         self.remaining = remaining
+        self.template = template ?? TemplateContext(nodeID: nodeID)
     }
 }
 
@@ -63,6 +69,12 @@ public struct StepOutcome: Sendable {
 public enum StepRegistry {
     public static let kinds: [String: any Step.Type] = [
         CommandStep.kind: CommandStep.self,
+        FileStep.kind: FileStep.self,
+        DirectoryStep.kind: DirectoryStep.self,
+        TemplateStep.kind: TemplateStep.self,
+        SystemdStep.kind: SystemdStep.self,
+        AptStep.kind: AptStep.self,
+        HealthCheckStep.kind: HealthCheckStep.self,
     ]
 
     public static func make(_ spec: StepSpec) throws -> any Step {

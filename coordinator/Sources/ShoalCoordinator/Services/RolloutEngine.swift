@@ -149,11 +149,14 @@ public final class RolloutEngine: Service, Sendable {
     private func queue(_ delivery: DeliveryRecord, request: TaskCreateRequest, now: Date) async throws -> DeliveryRecord? {
         let key = fleet.signingKey
         let expiry = fleet.config.seconds(\.bundleExpiry)
+        // The node's labels at signing time, for `when` conditions and templates on the node.
+        let labels = try await fleet.store.node(id: delivery.nodeID)?.labels ?? [:]
         return try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
             let payload = BundlePayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)), timeoutSeconds: request.timeoutSeconds,
-                checkMode: request.checkMode, steps: request.steps
+                checkMode: request.checkMode, steps: request.steps, files: request.files ?? [],
+                handlers: request.handlers, vars: request.vars, labels: labels
             )
             return try payload.signed(with: key).jsonText()
         }

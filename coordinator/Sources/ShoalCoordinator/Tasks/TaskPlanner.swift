@@ -89,6 +89,28 @@ struct TaskPlanner: Sendable {
         if case .count(0) = policy.maxConcurrency ?? .count(1) {
             throw ShoalError(.invalidArgument, "max-concurrency 0 would start nothing; give at least 1")
         }
+        let all = request.steps + (request.handlers ?? [])
+        for (index, step) in all.enumerated() where !StepKinds.known.contains(step.kind) {
+            throw ShoalError(.stepUnknownKind, "step \(index + 1) (\(step.displayName)) has unknown kind '\(step.kind)' (known: \(StepKinds.known.sorted().joined(separator: ", ")))")
+        }
+        let handlerNames = Set((request.handlers ?? []).compactMap(\.name))
+        for step in request.steps {
+            for name in step.notify ?? [] where !handlerNames.contains(name) {
+                throw ShoalError(.taskInvalid, "step '\(step.displayName)' notifies '\(name)', but the task has no handler of that name")
+            }
+            if let condition = step.when { _ = try NodeSelector(parsing: condition) }
+        }
+        let carried = Set((request.files ?? []).map(\.sha256))
+        for step in all {
+            if case .object(let params) = step.params, case .string(let sha)? = params["sourceSHA256"], !carried.contains(sha) {
+                throw ShoalError(.bundleFileMissing, "step '\(step.displayName)' names file sha256:\(sha.prefix(12)), which the request does not carry")
+            }
+        }
+        for file in request.files ?? [] {
+            guard let data = Data(base64Encoded: file.content), data.sha256Hex == file.sha256 else {
+                throw ShoalError(.taskInvalid, "a carried file does not match its sha256 \(file.sha256.prefix(12)); re-send the task")
+            }
+        }
         for (index, step) in request.steps.enumerated() where step.kind == "command" {
             let params = try step.decodeParams(CommandStepParams.self)
             guard (params.argv?.isEmpty == false) != (params.script?.isEmpty == false) else {

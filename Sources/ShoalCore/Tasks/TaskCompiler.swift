@@ -1,0 +1,89 @@
+import Foundation
+
+/// Turns a `TaskDocument` into a `CompiledTask`: applies variable overrides, reads the files
+/// steps reference, and checks what can be checked before any node sees the task.
+public enum TaskCompiler {
+    /// Files travel inside every signed bundle; past this a task should fetch from a repository.
+    public static let maxFileBytes = 16 << 20
+
+    /// - Parameters:
+    ///   - baseDirectory: where relative `source` paths are resolved (the task file's folder).
+    ///   - overrides: `--var name=value` from the command line; they win over the file's vars.
+    public static func compile(_ document: TaskDocument, baseDirectory: String, overrides: [String: JSONValue] = [:]) throws -> CompiledTask {
+        let vars = document.vars.merging(overrides) { _, new in new }
+        var files: [String: BundleFile] = [:]
+        var total = 0
+        func resolve(_ spec: StepSpec, label: String) throws -> StepSpec {
+            guard case .object(var params) = spec.params, case .string(let raw)? = params["source"] else { return spec }
+            let path = try substitute(raw, vars: vars, label: label)
+            let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+            guard let data = FileManager.default.contents(atPath: full) else {
+                throw ShoalError(.taskFileMissing, "\(label): source file '\(full)' cannot be read; check the path (relative paths start at the task file's folder) or set the variable that names it")
+            }
+            total += data.count
+            guard total <= maxFileBytes else {
+                throw ShoalError(.taskInvalid, "\(label): the files this task carries exceed \(maxFileBytes >> 20) MiB; serve large artifacts from a package repository instead")
+            }
+            let file = BundleFile(data: data)
+            files[file.sha256] = file
+            params["source"] = nil
+            params["sourceSHA256"] = .string(file.sha256)
+            var resolved = spec
+            resolved.params = .object(params)
+            return resolved
+        }
+        let steps = try document.steps.enumerated().map { try resolve($1, label: "step \($0 + 1) (\($1.displayName))") }
+        let handlers = try document.handlers.enumerated().map { try resolve($1, label: "handler \($0 + 1) (\($1.displayName))") }
+
+        var handlerNames: Set<String> = []
+        for handler in handlers {
+            guard let name = handler.name else {
+                throw ShoalError(.taskInvalid, "every handler needs a 'name' that steps can notify")
+            }
+            guard handlerNames.insert(name).inserted else {
+                throw ShoalError(.taskInvalid, "two handlers are named '\(name)'; names must be unique")
+            }
+        }
+        for (index, step) in steps.enumerated() {
+            for name in step.notify ?? [] where !handlerNames.contains(name) {
+                throw ShoalError(.taskInvalid, "step \(index + 1) (\(step.displayName)) notifies '\(name)', but no handler has that name (handlers: \(handlerNames.sorted().joined(separator: ", ")))")
+            }
+        }
+        return CompiledTask(
+            name: document.name, steps: steps, handlers: handlers, vars: vars,
+            files: files.values.sorted { $0.sha256 < $1.sha256 }, timeoutSeconds: document.timeoutSeconds
+        )
+    }
+
+    /// `{{name}}` in a source path, from the task's variables only: the coordinator reads the
+    /// file, so node facts cannot be used here.
+    static func substitute(_ text: String, vars: [String: JSONValue], label: String) throws -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            result += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw ShoalError(.taskInvalid, "\(label): unclosed '{{' in source '\(text)'")
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let value = vars[name]?.text else {
+                throw ShoalError(.stepUndefinedVariable, "\(label): source '\(text)' uses variable '\(name)', which is not set; pass --var \(name)=PATH")
+            }
+            result += value
+            rest = rest[close.upperBound...]
+        }
+        return result + rest
+    }
+}
+
+extension JSONValue {
+    /// The value as template text: strings as they are, numbers without a needless ".0".
+    public var text: String? {
+        switch self {
+        case .string(let value): return value
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let value): return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .null, .array, .object: return nil
+        }
+    }
+}
