@@ -5,6 +5,8 @@ import Foundation
 public enum TaskCompiler {
     /// Files travel inside every signed bundle; past this a task should fetch from a repository.
     public static let maxFileBytes = 16 << 20
+    /// Kinds whose `source` names a file on the machine compiling the task.
+    public static let fileKinds: Set<String> = ["file", "template", "systemd"]
 
     /// - Parameters:
     ///   - baseDirectory: where relative `source` paths are resolved (the task file's folder).
@@ -14,7 +16,7 @@ public enum TaskCompiler {
         var files: [String: BundleFile] = [:]
         var total = 0
         func resolve(_ spec: StepSpec, label: String) throws -> StepSpec {
-            guard case .object(var params) = spec.params, case .string(let raw)? = params["source"] else { return spec }
+            guard fileKinds.contains(spec.kind), case .object(var params) = spec.params, case .string(let raw)? = params["source"] else { return spec }
             let path = try substitute(raw, vars: vars, label: label)
             let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
             guard let data = FileManager.default.contents(atPath: full) else {

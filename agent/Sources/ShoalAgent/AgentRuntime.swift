@@ -50,7 +50,8 @@ public struct AgentRuntime: Sendable {
                     gateLogger.warning("could not confirm start with the coordinator; running anyway", metadata: ["error": "\(error)"])
                     return true
                 }
-            }
+            },
+            facts: { [nodeName = config.nodeName] in FactsCollector(nodeName: nodeName).collect() }
         )
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
