@@ -73,6 +73,10 @@ public struct AptStep: Step {
                 }
             }
             let plan = try await packages.plan(wanted: wanted, state: state)
+            if let unknown = plan.unknown.first, !applying, params.updateCache != false, AptPackages.cacheAge() > Double(params.cacheMaxAgeSeconds ?? 3600) {
+                // Apply would refresh the lists first; until then apt cannot say what exists.
+                return StepOutcome(status: .unknown, message: "would refresh the package lists first (they are stale or missing), so it cannot tell yet whether '\(unknown)' exists; would then \(plan.isEmpty ? "install \(plan.unknown.joined(separator: ", "))" : plan.summary + "; install " + plan.unknown.joined(separator: ", "))")
+            }
             if let unknown = plan.unknown.first {
                 throw ShoalError(.aptPackageNotFound, "package '\(unknown)' is not known to apt on this node\(refreshed ? "" : " (package lists not refreshed)"); check the name or add its repository first")
             }

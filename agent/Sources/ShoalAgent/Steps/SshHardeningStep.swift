@@ -105,8 +105,13 @@ public struct SshHardeningStep: Step {
             guard !dropInDiff.isEmpty || !mainDiff.isEmpty else {
                 return StepOutcome(status: .unchanged, message: "\(paths.dropIn) is as wanted")
             }
-            try refuseLockout()
             let diff = mainDiff + dropInDiff
+            do {
+                try refuseLockout()
+            } catch let error as ShoalError where !applying && error.code == .sshLockout {
+                // In check mode an earlier step (a user step with keys) may be about to fix this.
+                return StepOutcome(status: .unknown, errorCode: error.code, message: "would write \(paths.dropIn) only if a user has a key by then; right now: \(error.message)", diff: diff)
+            }
             var what = ["write \(paths.dropIn)"]
             if mainFile != nil { what.insert("add an Include of \(dropInDirectory) to \(paths.mainConfig)", at: 0) }
             guard applying else {

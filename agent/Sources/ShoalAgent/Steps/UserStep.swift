@@ -85,11 +85,11 @@ public struct UserStep: Step {
                 diff = try authorizedKeys(keys, database: applying ? AccountDatabase.read(root: root) : database, applying: applying)
             }
             var lines = actions.map(\.summary)
-            if !diff.isEmpty { lines.append("authorized_keys of \(params.name)") }
+            if !diff.isEmpty { lines.append("write the authorized_keys of \(params.name)") }
             guard !lines.isEmpty else {
                 return StepOutcome(status: .unchanged, message: "user \(params.name) is as wanted")
             }
-            let message = applying ? "changed: " + lines.joined(separator: "; ") : lines.map { "would " + $0 }.joined(separator: "\n")
+            let message = applying ? "changed: " + lines.joined(separator: "; ") : lines.map { "would " + $0 }.joined(separator: "; ")
             return StepOutcome(status: .changed, message: message, diff: diff.isEmpty ? nil : diff)
         } catch let error as ShoalError {
             return .failed(error)

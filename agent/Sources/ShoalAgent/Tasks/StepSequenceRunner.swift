@@ -56,7 +56,13 @@ public struct StepSequenceRunner: Sendable {
                 return Outcome(status: .failed, errorCode: .storage, message: "cannot record progress before step \(index + 1): \(error)", steps: results)
             }
             let stepStart = clock.now
-            let outcome = await runOne(spec, index: index, remaining: deadline - clock.now)
+            var outcome = await runOne(spec, index: index, remaining: deadline - clock.now)
+            if checkMode, outcome.status == .failed, results.contains(where: { [.changed, .unknown].contains($0.status) }) {
+                // Nothing earlier was really applied, so this step saw the node as it is, not as
+                // it would be: its failure may be what an earlier change fixes. Say so; go on.
+                outcome.status = .unknown
+                outcome.message = "cannot tell before earlier steps are applied; on the node as it is now: \(outcome.message ?? "it fails")"
+            }
             let elapsed = clock.now - stepStart
             let result = StepResult(
                 index: index, name: spec.displayName, kind: spec.kind, status: outcome.status, exitCode: outcome.exitCode,

@@ -79,7 +79,8 @@ struct AptPackages {
     /// Seconds since the package lists were last refreshed (infinite when never).
     static func cacheAge(lists: String = "/var/lib/apt/lists") -> Double {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: lists)) ?? []
-        let newest = files.filter { $0.hasSuffix("Packages") || $0.hasSuffix("Release") }
+        // Only package indexes count: debootstrap leaves Release files but no Packages behind.
+        let newest = files.filter { $0.contains("_Packages") }
             .compactMap { try? FileManager.default.attributesOfItem(atPath: lists + "/" + $0)[.modificationDate] as? Date }
             .max()
         guard let newest else { return .infinity }
