@@ -4,6 +4,7 @@ public enum SelectorFacts {
     public static let keys = [
         "id", "hostname", "status", "os.id", "os.release", "os.name", "kernel", "arch",
         "cpu.count", "cpu.model", "memory.gib", "agent.version",
+        "gpu.count", "gpu.model", "gpu.memory_mib", "gpu.driver", "gpu.driver.major", "gpu.cuda", "gpu.compute_cap",
     ]
 
     /// Resolves `key` for a node: a label of that name wins, then a fact.
@@ -28,6 +29,28 @@ public enum SelectorFacts {
         case "cpu.model": return facts.cpuModel
         case "memory.gib": return String(facts.memoryBytes >> 30)
         case "agent.version": return facts.agentVersion
+        default: return gpuValue(for: key, facts.gpu)
+        }
+    }
+
+    /// `gpu.*` keys. `gpu.count` is 0 on a node without NVIDIA GPUs, so `gpu.count>0` and
+    /// `gpu.count=0` both work; the others are absent there (matching only `!=` and `notin`).
+    /// Selector values cannot hold spaces, so the model has its spaces turned into `-`
+    /// (`NVIDIA-H200`); with mixed models it is GPU 0's. `gpu.memory_mib` is the smallest
+    /// GPU's, so `gpu.memory_mib>=40000` means every GPU has that much.
+    static func gpuValue(for key: String, _ gpu: NodeFacts.GPUInfo?) -> String? {
+        let devices = (gpu?.devices ?? []).sorted { $0.index < $1.index }
+        switch key {
+        case "gpu.count": return String(devices.count)
+        case "gpu.model": return devices.lazy.compactMap(\.model).first.map { $0.split(separator: " ").joined(separator: "-") }
+        case "gpu.memory_mib":
+            let sizes = devices.map(\.memoryMiB)
+            guard !sizes.isEmpty, !sizes.contains(nil) else { return nil }
+            return sizes.compactMap { $0 }.min().map(String.init)
+        case "gpu.driver": return gpu?.driverVersion
+        case "gpu.driver.major": return gpu?.driverVersion?.split(separator: ".").first.map(String.init)
+        case "gpu.cuda": return gpu?.cudaVersion
+        case "gpu.compute_cap": return devices.lazy.compactMap(\.computeCapability).first
         default: return nil
         }
     }

@@ -2,6 +2,41 @@ import Foundation
 
 /// Load figures read from /proc and statfs on every heartbeat.
 public struct NodeMetrics: Codable, Sendable, Equatable {
+    /// One NVIDIA GPU's load and health counters, from nvidia-smi. Each figure is absent
+    /// when the driver reports `[N/A]` or `[Not Supported]` for it (utilisation on a MIG-enabled
+    /// GPU, ECC on a GeForce card, retired pages on GPUs that remap rows instead).
+    public struct GPU: Codable, Sendable, Equatable {
+        public var index: Int
+        public var uuid: String?
+        public var utilizationPercent: Double?
+        public var memoryUtilizationPercent: Double?
+        public var memoryUsedMiB: UInt64?
+        public var memoryTotalMiB: UInt64?
+        public var temperatureC: Double?
+        public var powerDrawW: Double?
+        public var powerLimitW: Double?
+        /// ECC errors since the driver loaded.
+        public var eccCorrectedVolatile: UInt64?
+        public var eccUncorrectedVolatile: UInt64?
+        /// Pages retired for single-bit and double-bit ECC errors (pre-Ampere data-centre GPUs).
+        public var retiredPagesSingleBit: UInt64?
+        public var retiredPagesDoubleBit: UInt64?
+        /// A retirement waits for the next driver reload (XID 63/64 territory).
+        public var retiredPagesPending: Bool?
+        /// Row remapping (Ampere and later data-centre GPUs).
+        public var remappedRowsCorrectable: UInt64?
+        public var remappedRowsUncorrectable: UInt64?
+        /// A remap waits for a GPU reset.
+        public var remappedRowsPending: Bool?
+        /// A remap failed: the GPU needs service.
+        public var remappedRowsFailure: Bool?
+
+        public init(index: Int, uuid: String? = nil) {
+            self.index = index
+            self.uuid = uuid
+        }
+    }
+
     public var cpuPercent: Double
     public var load1: Double
     public var load5: Double
@@ -10,10 +45,13 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
     public var memoryUsedBytes: UInt64
     public var rootDiskTotalBytes: UInt64
     public var rootDiskUsedBytes: UInt64
+    /// Absent when no NVIDIA driver answers, and from older agents: optional so old and new
+    /// agents and coordinators still decode each other.
+    public var gpus: [GPU]?
 
     public init(
         cpuPercent: Double, load1: Double, load5: Double, load15: Double, memoryTotalBytes: UInt64,
-        memoryUsedBytes: UInt64, rootDiskTotalBytes: UInt64, rootDiskUsedBytes: UInt64
+        memoryUsedBytes: UInt64, rootDiskTotalBytes: UInt64, rootDiskUsedBytes: UInt64, gpus: [GPU]? = nil
     ) {
         self.cpuPercent = cpuPercent
         self.load1 = load1
@@ -23,6 +61,7 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
         self.memoryUsedBytes = memoryUsedBytes
         self.rootDiskTotalBytes = rootDiskTotalBytes
         self.rootDiskUsedBytes = rootDiskUsedBytes
+        self.gpus = gpus
     }
 }
 

@@ -51,7 +51,7 @@ public struct AgentRuntime: Sendable {
                     return true
                 }
             },
-            facts: { [nodeName = config.nodeName] in FactsCollector(nodeName: nodeName).collect() }
+            facts: { [nodeName = config.nodeName] in await FactsCollector(nodeName: nodeName).collectIncludingGPU() }
         )
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),

@@ -18,7 +18,7 @@ public struct BundleExecutor: Sendable {
     public init(
         state: AgentStateDirectory, spool: ResultSpool, verifier: BundleVerifier, logger: Logger,
         cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true },
-        facts: @escaping @Sendable () async -> NodeFacts? = { FactsCollector().collect() }
+        facts: @escaping @Sendable () async -> NodeFacts? = { await FactsCollector().collectIncludingGPU() }
     ) {
         self.facts = facts
         self.state = state

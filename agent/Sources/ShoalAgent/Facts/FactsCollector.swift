@@ -2,15 +2,27 @@ import Foundation
 import ShoalCore
 
 /// Reads what a node is from the kernel's own files: /etc/os-release, uname(2),
-/// /proc/cpuinfo, /proc/meminfo and statvfs(3) of each real filesystem.
+/// /proc/cpuinfo, /proc/meminfo and statvfs(3) of each real filesystem; and, in
+/// `collectIncludingGPU`, the NVIDIA GPUs (nvidia-smi only if it exists, its answer cached).
 public struct FactsCollector: Sendable {
     public var nodeName: String?
     public var root: String
+    public var gpu: NvidiaFactsCache
 
-    /// `root` lets tests point the collector at a captured tree instead of `/`.
-    public init(nodeName: String? = nil, root: String = "") {
+    /// `root` lets tests point the collector at a captured tree instead of `/`; `nvidia`
+    /// (by default one reading /proc and /sys under `root`) finds the GPUs.
+    public init(nodeName: String? = nil, root: String = "", nvidia: NvidiaDetector? = nil) {
         self.nodeName = nodeName
         self.root = root
+        self.gpu = NvidiaFactsCache(detector: nvidia ?? NvidiaDetector(procRoot: root, sysRoot: root))
+    }
+
+    /// `collect()` plus the GPU facts. Async because it may run nvidia-smi (10 s timeout per run,
+    /// at most once per five minutes unless the driver changes).
+    public func collectIncludingGPU() async -> NodeFacts {
+        var facts = collect()
+        facts.gpu = await gpu.gpuFacts()
+        return facts
     }
 
     public func collect() -> NodeFacts {

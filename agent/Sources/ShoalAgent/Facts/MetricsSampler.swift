@@ -3,13 +3,37 @@ import ShoalCore
 
 /// Samples load figures for heartbeats. CPU % is the busy share of jiffies in /proc/stat
 /// since the previous sample, so the first sample after start reports the average since boot.
+/// GPU figures come from nvidia-smi when it exists; after it fails, it is left alone for a minute.
 public actor MetricsSampler {
     private var previous: (busy: UInt64, total: UInt64)?
     private let root: String
+    private let nvidia: NvidiaDetector
+    /// Query fields this driver refused, so they are not asked for (and refused) every time.
+    private var unsupportedGPUFields: Set<String> = []
+    private var gpuRetryAfter: ContinuousClock.Instant?
+    static let gpuRetryDelay: Duration = .seconds(60)
 
-    public init(root: String = "") { self.root = root }
+    public init(root: String = "", nvidia: NvidiaDetector? = nil) {
+        self.root = root
+        self.nvidia = nvidia ?? NvidiaDetector(procRoot: root, sysRoot: root, timeout: .seconds(5))
+    }
 
-    public func sample() -> NodeMetrics {
+    public func sample() async -> NodeMetrics {
+        var metrics = sampleHost()
+        metrics.gpus = await sampleGPUs()
+        return metrics
+    }
+
+    private func sampleGPUs() async -> [NodeMetrics.GPU]? {
+        if let gpuRetryAfter, ContinuousClock.now < gpuRetryAfter { return nil }
+        guard nvidia.resolveNvidiaSMI() != nil else { return nil }
+        let (gpus, unsupported) = await nvidia.sampleMetrics(knownUnsupported: unsupportedGPUFields)
+        unsupportedGPUFields = unsupported
+        gpuRetryAfter = gpus == nil ? ContinuousClock.now + Self.gpuRetryDelay : nil
+        return gpus
+    }
+
+    private func sampleHost() -> NodeMetrics {
         let cpu = cpuPercent()
         let load = (read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).compactMap { Double($0) }
         let memory = FactsCollector.meminfo(read("/proc/meminfo") ?? "")

@@ -35,7 +35,7 @@ public struct HeartbeatService: Service {
         try? await cancelWhenGracefulShutdown { [self] in
             var sentFacts: NodeFacts?
             while !Task.isCancelled {
-                let current = facts.collect()
+                let current = await facts.collectIncludingGPU()
                 let request = HeartbeatRequest(
                     sentAt: Date(), metrics: await metrics.sample(), facts: current == sentFacts ? nil : current,
                     spooledResults: spool.count

@@ -75,6 +75,14 @@ public enum StepRegistry {
         SystemdStep.kind: SystemdStep.self,
         AptStep.kind: AptStep.self,
         HealthCheckStep.kind: HealthCheckStep.self,
+        UserStep.kind: UserStep.self,
+        GroupStep.kind: GroupStep.self,
+        SysctlStep.kind: SysctlStep.self,
+        UfwStep.kind: UfwStep.self,
+        SshHardeningStep.kind: SshHardeningStep.self,
+        DockerEngineStep.kind: DockerEngineStep.self,
+        DockerContainerStep.kind: DockerContainerStep.self,
+        NvidiaStep.kind: NvidiaStep.self,
     ]
 
     public static func make(_ spec: StepSpec) throws -> any Step {

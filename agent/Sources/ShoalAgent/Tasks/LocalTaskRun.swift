@@ -36,7 +36,7 @@ public struct LocalTaskRun: Sendable {
         let document = try TaskDocument(yaml: text, source: path)
         let base = ((path as NSString).deletingLastPathComponent as String).isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let task = try TaskCompiler.compile(document, baseDirectory: base, overrides: overrides)
-        let facts = FactsCollector().collect()
+        let facts = await FactsCollector().collectIncludingGPU()
         let output = NSTemporaryDirectory() + "shoal-apply-\(RandomID.make(bytes: 6))"
         try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: output) }
