@@ -10,6 +10,8 @@ import Yams
 /// join_token: shoal_...               # only until the node has enrolled
 /// heartbeat_interval: 10s
 /// labels: {role: compute}
+/// health_checks:                      # optional; results go with every heartbeat
+///   - {name: docker, interval: 30s, command: {script: "docker info >/dev/null"}}
 /// ```
 public struct AgentConfig: Codable, Sendable, Equatable {
     public var coordinatorURL: String
@@ -23,6 +25,8 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var labels: [String: String]?
     /// Overrides the hostname the node reports (several agents on one machine, tests, demos).
     public var nodeName: String?
+    /// Recurring checks whose latest results go with every heartbeat.
+    public var healthChecks: [NodeHealthCheck]?
 
     enum CodingKeys: String, CodingKey {
         case coordinatorURL = "coordinator_url"
@@ -35,6 +39,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         case pollWait = "poll_wait"
         case labels
         case nodeName = "node_name"
+        case healthChecks = "health_checks"
     }
 
     public init(coordinatorURL: String, stateDir: String) {
@@ -76,6 +81,19 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             _ = try pollWaitSeconds
         } catch let error as ShoalError {
             throw ShoalError(.configInvalid, "\(source): \(error.message)")
+        }
+        var names: Set<String> = []
+        for check in healthChecks ?? [] {
+            let label = "\(source): health check '\(check.name)'"
+            guard !check.name.isEmpty, names.insert(check.name).inserted else {
+                throw ShoalError(.configInvalid, "\(source): every health check needs a unique name")
+            }
+            do {
+                try check.probe.validate(label)
+                guard try check.intervalSeconds >= 1 else { throw ShoalError(.configInvalid, "\(label): interval must be at least 1s") }
+            } catch let error as ShoalError {
+                throw ShoalError(.configInvalid, error.message)
+            }
         }
         if try heartbeatSeconds < 1 {
             throw ShoalError(.configInvalid, "\(source): heartbeat_interval must be at least 1s")

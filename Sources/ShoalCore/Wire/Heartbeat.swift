@@ -48,6 +48,8 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
     /// Absent when no NVIDIA driver answers, and from older agents: optional so old and new
     /// agents and coordinators still decode each other.
     public var gpus: [GPU]?
+    /// Latest results of the node's recurring health checks (agent config `health_checks`).
+    public var checks: [NodeCheckResult]?
 
     public init(
         cpuPercent: Double, load1: Double, load5: Double, load15: Double, memoryTotalBytes: UInt64,

@@ -90,7 +90,7 @@ final class TestFleet: @unchecked Sendable {
     func stateDir(_ name: String) -> String { root + "/agents/\(name)/state" }
 
     /// Writes an agent config (1 s heartbeats and polls, for quick tests) and returns its path.
-    func agentConfig(_ name: String, token: String?, labels: [String: String]? = nil) throws -> String {
+    func agentConfig(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil) throws -> String {
         let dir = root + "/agents/\(name)"
         try SecureFile.makeDirectory(dir)
         var config = AgentConfig(coordinatorURL: url, stateDir: stateDir(name))
@@ -100,14 +100,15 @@ final class TestFleet: @unchecked Sendable {
         config.pollWait = "1s"
         config.nodeName = name
         config.labels = labels
+        config.healthChecks = healthChecks
         let path = dir + "/agent.yaml"
         try SecureFile.write(config.yamlText(), to: path)
         return path
     }
 
     @discardableResult
-    func startAgent(_ name: String, token: String?, labels: [String: String]? = nil) throws -> ChildProcess {
-        let config = try agentConfig(name, token: token, labels: labels)
+    func startAgent(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil) throws -> ChildProcess {
+        let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks)
         let process = try ChildProcess(Self.agentBinary, ["run", "--config", config], logPath: root + "/agents/\(name)/agent.log")
         agents[name] = process
         return process

@@ -53,14 +53,17 @@ public struct AgentRuntime: Sendable {
             },
             facts: { [nodeName = config.nodeName] in await FactsCollector(nodeName: nodeName).collectIncludingGPU() }
         )
+        let checkList = config.healthChecks ?? []
+        let board = NodeCheckBoard(names: checkList.map(\.name))
+        let nodeChecks = NodeHealthCheckService(checks: checkList, board: board, outputDirectory: state.outputDirectory + "/checks", logger: logger)
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, logger: logger
+            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, logger: logger
         )
         let work = WorkService(client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, logger: logger)
         let renewal = CertificateRenewalService(client: client, state: state, nodeID: identity.nodeID, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [heartbeat, work, uploader, renewal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [heartbeat, work, uploader, renewal, nodeChecks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         logger.info("agent running", metadata: ["coordinator": "\(identity.coordinatorURL)", "version": "\(AgentVersion.current)"])
         do {

@@ -57,12 +57,21 @@ struct NodesCommand: AsyncParsableCommand {
                         "cpu:        \(facts.cpuCount) x \(facts.cpuModel)",
                         "memory:     \(facts.memoryBytes / 1_048_576) MiB", "agent:      \(facts.agentVersion)",
                     ]
+                    if let gpu = facts.gpu, !gpu.devices.isEmpty {
+                        let models = Dictionary(grouping: gpu.devices, by: { $0.model ?? "unknown model" }).map { "\($0.value.count) x \($0.key)" }.sorted()
+                        let driver = gpu.driverLoaded ? "driver \(gpu.driverVersion ?? "?"), CUDA \(gpu.cudaVersion ?? "?")" : "driver not loaded: \(gpu.driverProblem ?? "")"
+                        lines.append("gpu:        \(models.joined(separator: ", ")) (\(driver))")
+                    }
                 }
                 if let metrics = node.metrics {
                     lines.append(String(format: "load:       cpu %.1f%%, load %.2f %.2f %.2f, memory %llu/%llu MiB, root disk %llu/%llu GiB",
                         metrics.cpuPercent, metrics.load1, metrics.load5, metrics.load15,
                         metrics.memoryUsedBytes / 1_048_576, metrics.memoryTotalBytes / 1_048_576,
                         metrics.rootDiskUsedBytes >> 30, metrics.rootDiskTotalBytes >> 30))
+                    for check in metrics.checks ?? [] {
+                        let state = check.healthy ? "healthy" : "UNHEALTHY: \(check.message ?? "")"
+                        lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
+                    }
                 }
                 print(lines.joined(separator: "\n"))
             }

@@ -4,48 +4,23 @@ import NIOCore
 import NIOPosix
 import ShoalCore
 
-/// One health probe: an HTTP request (status, body contains), a TCP connect, or a command.
-/// Used by the `health_check` step and by the agent's recurring node checks.
-public struct HealthProbe: Codable, Sendable, Equatable {
-    public struct HTTP: Codable, Sendable, Equatable {
-        public var url: String
-        /// Expected status; default: any 2xx.
-        public var status: Int?
-        public var bodyContains: String?
-    }
+/// Runs a `HealthProbeSpec`: an HTTP request (status, body contains), a TCP connect, or a
+/// command. Used by the `health_check` step and by the agent's recurring node checks.
+public struct HealthProbe: Sendable {
+    public typealias HTTP = HealthProbeSpec.HTTP
+    public typealias TCP = HealthProbeSpec.TCP
 
-    public struct TCP: Codable, Sendable, Equatable {
-        /// `host:port`; IPv6 as `[::1]:port`.
-        public var address: String
-    }
+    public var spec: HealthProbeSpec
+    public init(spec: HealthProbeSpec) { self.spec = spec }
 
-    public var http: HTTP?
-    public var tcp: TCP?
-    public var command: CommandStepParams?
-    /// Per attempt.
-    public var timeoutSeconds: Double?
-
-    public var kindName: String { http != nil ? "http" : tcp != nil ? "tcp" : "command" }
-
-    public func validate(_ label: String) throws {
-        let count = [http != nil, tcp != nil, command != nil].filter { $0 }.count
-        guard count == 1 else {
-            throw ShoalError(.stepInvalid, "\(label) needs exactly one of http, tcp or command")
-        }
-        if let http, URL(string: http.url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
-            throw ShoalError(.stepInvalid, "\(label): '\(http.url)' is not an http(s) URL")
-        }
-        if let tcp, Self.split(tcp.address) == nil {
-            throw ShoalError(.stepInvalid, "\(label): '\(tcp.address)' is not host:port")
-        }
-    }
+    public var kindName: String { spec.kindName }
 
     /// Nil when healthy; otherwise what was wrong, in one line.
     public func probe(outputPrefix: String) async -> String? {
-        let timeout = Duration.milliseconds(Int((timeoutSeconds ?? 5) * 1000))
-        if let http { return await probe(http, timeout: timeout) }
-        if let tcp { return await probe(tcp, timeout: timeout) }
-        if let command { return await probe(command, timeout: timeout, outputPrefix: outputPrefix) }
+        let timeout = Duration.milliseconds(Int((spec.timeoutSeconds ?? 5) * 1000))
+        if let http = spec.http { return await probe(http, timeout: timeout) }
+        if let tcp = spec.tcp { return await probe(tcp, timeout: timeout) }
+        if let command = spec.command { return await probe(command, timeout: timeout, outputPrefix: outputPrefix) }
         return "no probe configured"
     }
 
@@ -67,7 +42,7 @@ public struct HealthProbe: Codable, Sendable, Equatable {
     }
 
     func probe(_ tcp: TCP, timeout: Duration) async -> String? {
-        guard let (host, port) = Self.split(tcp.address) else { return "bad address \(tcp.address)" }
+        guard let (host, port) = HealthProbeSpec.split(tcp.address) else { return "bad address \(tcp.address)" }
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
@@ -113,10 +88,4 @@ public struct HealthProbe: Codable, Sendable, Equatable {
         return "\(error)"
     }
 
-    static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else { return nil }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
-    }
 }

@@ -14,12 +14,14 @@ public struct HeartbeatService: Service {
     let metrics: MetricsSampler
     let spool: ResultSpool
     let cancellations: BundleCancellations
+    let checks: NodeCheckBoard
     let logger: Logger
 
     public init(
         client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool,
-        cancellations: BundleCancellations, logger: Logger
+        cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), logger: Logger
     ) {
+        self.checks = checks
         self.client = client
         self.nodeID = nodeID
         self.interval = interval
@@ -36,8 +38,10 @@ public struct HeartbeatService: Service {
             var sentFacts: NodeFacts?
             while !Task.isCancelled {
                 let current = await facts.collectIncludingGPU()
+                var sample = await metrics.sample()
+                sample.checks = await checks.snapshot()
                 let request = HeartbeatRequest(
-                    sentAt: Date(), metrics: await metrics.sample(), facts: current == sentFacts ? nil : current,
+                    sentAt: Date(), metrics: sample, facts: current == sentFacts ? nil : current,
                     spooledResults: spool.count
                 )
                 do {

@@ -23,8 +23,9 @@ public struct HealthCheckStep: Step {
 
     public init(spec: StepSpec) throws {
         let params = try spec.decodeParams(Params.self)
-        probe = HealthProbe(http: params.http, tcp: params.tcp, command: params.command, timeoutSeconds: params.timeoutSeconds)
-        try probe.validate("health_check step '\(spec.displayName)'")
+        let probeSpec = HealthProbeSpec(http: params.http, tcp: params.tcp, command: params.command, timeoutSeconds: params.timeoutSeconds)
+        try probeSpec.validate("health_check step '\(spec.displayName)'")
+        probe = HealthProbe(spec: probeSpec)
         guard (params.retries ?? 0) >= 0, (params.retries ?? 0) <= 1000, (params.intervalSeconds ?? 2) >= 0 else {
             throw ShoalError(.stepInvalid, "health_check step '\(spec.displayName)': retries 0...1000 and intervalSeconds >= 0")
         }
