@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShoalCoordinator
 import ShoalCore
 
 struct TokenCommand: AsyncParsableCommand {
@@ -13,6 +14,8 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "How many nodes may enroll with it.") var uses = 1
         @Option(name: .customLong("label"), help: "Label copied onto nodes that enroll with it, k=v (repeatable).") var labels: [String] = []
         @Flag(help: "Print JSON.") var json = false
+        @Flag(name: .customLong("cloud-init"), help: "Print cloud-init user-data (agent config with CA and token, unit, runcmd) instead of the bare token.") var cloudInit = false
+        @Option(name: .customLong("coordinator-url"), help: "With --cloud-init: URL the nodes use to reach the coordinator (default: the fleet's advertise URL).") var coordinatorURL: String?
 
         func run() async throws {
             try await runReportingErrors {
@@ -20,7 +23,14 @@ struct TokenCommand: AsyncParsableCommand {
                 let response = try await connection.withClient { client in
                     try await client.post("/v1/tokens", body: request, as: TokenCreateResponse.self)
                 }
-                if json {
+                if cloudInit {
+                    let fleet = try connection.operatorConnection()
+                    var config = AgentConfig(coordinatorURL: coordinatorURL ?? fleet.url, stateDir: AgentConfig.defaultStateDir)
+                    config.caCertificate = fleet.caPEM
+                    config.joinToken = response.token
+                    try config.validate(source: "--coordinator-url")
+                    print(try CloudInitDocument.userData(config: config), terminator: "")
+                } else if json {
                     try printJSON(response)
                 } else {
                     print(response.token)

@@ -1,0 +1,44 @@
+/// The agent's files on a node, the same for `enroll` over SSH and for cloud-init.
+public enum AgentInstallLayout {
+    public static let binaryPath = "/usr/local/bin/shoal-agent"
+    public static let configDirectory = "/etc/shoal"
+    public static let configPath = "/etc/shoal/agent.yaml"
+    public static let unitPath = "/etc/systemd/system/shoal-agent.service"
+    public static let stateDirectory = "/var/lib/shoal-agent"
+    public static let unitName = "shoal-agent.service"
+
+    /// A copy of agent/assets/shoal-agent.service (the hardened unit), so the CLI binary carries
+    /// it; the enrollment system tests fail if the two drift apart.
+    public static let unitText = """
+        [Unit]
+        Description=Shoal node agent (pulls signed task bundles from the coordinator)
+        Documentation=file:///usr/share/doc/shoal/operations.md
+        After=network-online.target time-sync.target
+        Wants=network-online.target
+
+        [Service]
+        Type=simple
+        # Root on purpose: bundles install packages, write /etc and manage units.
+        ExecStart=/usr/local/bin/shoal-agent run --config /etc/shoal/agent.yaml
+        Restart=always
+        RestartSec=5
+        # SIGTERM to the agent only; it stops a running step's process group itself and reports
+        # the bundle interrupted. Anything left after the timeout is killed with the cgroup.
+        KillMode=mixed
+        TimeoutStopSec=30
+        StateDirectory=shoal-agent
+        StateDirectoryMode=0700
+        UMask=0077
+        PrivateTmp=yes
+        ProtectHome=read-only
+        ProtectKernelModules=yes
+        ProtectControlGroups=yes
+        RestrictSUIDSGID=no
+        LockPersonality=yes
+        RestrictRealtime=yes
+
+        [Install]
+        WantedBy=multi-user.target
+
+        """
+}
