@@ -97,6 +97,7 @@ let package = Package(
                 "ShoalCore",
                 "ShoalClient",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -142,7 +143,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalSystemTests",
-            dependencies: ["ShoalCore", "ShoalAgent", "ShoalCoordinator", "ShoalTestSupport"],
+            dependencies: [
+                "ShoalCore", "ShoalClient", "ShoalAgent", "ShoalCoordinator", "ShoalTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/ShoalSystemTests"
         ),
     ]

@@ -26,13 +26,18 @@ public struct WorkService: Service {
     public func run() async throws {
         try? await cancelWhenGracefulShutdown { [self] in
             var backoff = Backoff()
+            // The coordinator hands a bundle out again when it never heard it start (a poll
+            // that died, a start confirmation that failed); one this process already ran is
+            // skipped, its result is on its way through the spool.
+            var handled: [String] = []
             while !Task.isCancelled {
                 do {
                     let response = try await client.get(
                         "/v1/agent/\(nodeID)/bundles?wait=\(pollWait)", as: BundlePollResponse.self, timeout: .seconds(Int64(pollWait) + 15)
                     )
                     backoff.reset()
-                    for delivery in response.deliveries {
+                    for delivery in response.deliveries where !handled.contains(delivery.deliveryID) {
+                        handled = Array((handled + [delivery.deliveryID]).suffix(256))
                         try await executor.handle(delivery)
                         uploader.nudge()
                     }

@@ -45,12 +45,20 @@ extension SQLiteFleetStore {
 
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
         try await pool.write { db in
-            let queued = try DeliveryRecord
-                .filter(Column("nodeID") == nodeID && Column("status") == NodeTaskStatus.queued.rawValue)
+            // An agent polls only when it runs nothing, so a bundle still `delivered` (handed
+            // out, never started) when its node polls again went to a poll that died — the
+            // agent restarted, or the connection dropped. Hand it out again rather than let it
+            // time out; the agent's high-water mark refuses it if it had in fact been received.
+            let pending = try DeliveryRecord
+                .filter(Column("nodeID") == nodeID && [NodeTaskStatus.queued.rawValue, NodeTaskStatus.delivered.rawValue].contains(Column("status")))
                 .order(Column("sequence"))
                 .fetchAll(db)
             var taken: [DeliveryRecord] = []
-            for var delivery in queued {
+            for var delivery in pending {
+                if delivery.status == .delivered {
+                    taken.append(delivery)
+                    continue
+                }
                 delivery.deliveredAt = now
                 if try Self.move(db, &delivery, to: .delivered, now: now) { taken.append(delivery) }
             }
