@@ -75,8 +75,20 @@ struct RolloutTests {
             #expect(view.status == .halted)
             #expect(view.statusReason?.contains("canary") == true)
             #expect(view.nodes.first?.status == .failed)
-            #expect(view.nodes.dropFirst().allSatisfy { $0.status == .cancelled && $0.queuedAt == nil })
+            #expect(view.nodes.dropFirst().allSatisfy { $0.status == .cancelled && $0.queuedAt == nil && $0.errorCode == .canaryFailed })
             #expect(markers(fleet).count == 1)
+        }
+    }
+
+    @Test func aFailureWhenEveryNodeHasAlreadyRunIsFailedNotHalted() async throws {
+        try await TestFleet.with { fleet in
+            let nodes = try await fleetWithNodes(fleet)
+            let first = try #require(nodes["r1"]?.id)
+            // All nodes at once: by the time r1's failure counts, nobody is left to stop.
+            let view = try runTask(fleet, ["--command", "[ \"$SHOAL_NODE_ID\" != \"\(first)\" ] || exit 4", "--wait"])
+            #expect(view.status == .failed)
+            #expect(view.nodes.filter { $0.status == .succeeded }.count == 3)
+            #expect(view.nodes.first { $0.nodeID == first }?.exitCode == 4)
         }
     }
 

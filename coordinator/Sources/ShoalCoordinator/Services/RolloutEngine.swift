@@ -80,11 +80,13 @@ public final class RolloutEngine: Service, Sendable {
         guard var current = try await store.task(id: task.id) else { return }
         let failures = deliveries.filter(\.status.isFailure)
         let allowed = policy.maxErrors.resolve(total: current.total)
-        if !current.haltRequested, !current.cancelRequested {
+        // Halting stops nodes that have not started; with none left, the rollout simply fails.
+        let haltable = deliveries.contains { $0.status == .pending || $0.status == .retryWait }
+        if !current.haltRequested, !current.cancelRequested, haltable {
             if let failedCanary = deliveries.first(where: { $0.isCanary && ($0.status.isFailure || $0.status == .cancelled) }) {
-                try await store.requestHalt(taskID: task.id, reason: "canary node \(failedCanary.nodeID) ended \(failedCanary.status.rawValue); the rest was not started", now: now)
+                try await store.requestHalt(taskID: task.id, reason: "canary node \(failedCanary.nodeID) ended \(failedCanary.status.rawValue); the rest was not started", code: .canaryFailed, now: now)
             } else if failures.count > allowed {
-                try await store.requestHalt(taskID: task.id, reason: "\(failures.count) node(s) failed, more than the \(policy.maxErrors) allowed; no new node was started", now: now)
+                try await store.requestHalt(taskID: task.id, reason: "\(failures.count) node(s) failed, more than the \(policy.maxErrors) allowed; no new node was started", code: .rolloutHalted, now: now)
             }
             current = try await store.task(id: task.id) ?? current
         }

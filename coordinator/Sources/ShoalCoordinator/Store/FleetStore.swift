@@ -55,7 +55,7 @@ public protocol FleetStore: Sendable {
     /// cancelled now; delivered and running ones are flagged for the agent.
     func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord?
     /// Stops new starts: pending deliveries are cancelled, the rollout will end `halted`.
-    func requestHalt(taskID: String, reason: String, now: Date) async throws
+    func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws
     /// Moves the rollout if legal; returns whether it moved.
     func setRolloutStatus(taskID: String, to next: RolloutStatus, reason: String?, now: Date) async throws -> Bool
     func task(id: String) async throws -> TaskRecord?

@@ -140,14 +140,14 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func requestHalt(taskID: String, reason: String, now: Date) async throws {
+    public func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws {
         try await pool.write { db in
             guard var task = try TaskRecord.fetchOne(db, key: taskID), !task.haltRequested else { return }
             task.haltRequested = true
             task.statusReason = reason
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID && Column("status") == NodeTaskStatus.pending.rawValue).fetchAll(db) {
-                delivery.errorCode = "rollout.halted"
+                delivery.errorCode = code.rawValue
                 delivery.message = "not started: \(reason)"
                 _ = try Self.move(db, &delivery, to: .cancelled, now: now)
             }
