@@ -50,7 +50,8 @@ struct TaskDocumentTests {
     func compiles() throws {
         try dir.write("web-binary", "#!/bin/sh\necho web\n")
         let document = try TaskDocument(yaml: Self.sample, source: "web.yaml")
-        let task = try TaskCompiler.compile(document, baseDirectory: dir.path, overrides: ["binary": .string("web-binary"), "port": .string("9000")])
+        // A path from --var is relative to where the operator is.
+        let task = try TaskCompiler.compile(document, baseDirectory: "/nonexistent", overrides: ["binary": .string("web-binary"), "port": .string("9000")], workingDirectory: dir.path)
         let sha = Data("#!/bin/sh\necho web\n".utf8).sha256Hex
         #expect(task.files.map(\.sha256) == [sha])
         #expect(task.fileContents[sha] == Data("#!/bin/sh\necho web\n".utf8))
@@ -67,10 +68,15 @@ struct TaskDocumentTests {
         #expect(unset?.code == .stepUndefinedVariable)
         #expect(unset?.message.contains("--var binary=") == true)
         let missing = #expect(throws: ShoalError.self) {
-            try TaskCompiler.compile(document, baseDirectory: dir.path, overrides: ["binary": .string("nope")])
+            try TaskCompiler.compile(document, baseDirectory: "/nonexistent", overrides: ["binary": .string("nope")], workingDirectory: dir.path)
         }
         #expect(missing?.code == .taskFileMissing)
         #expect(missing?.message.contains("\(dir.path)/nope") == true)
+        let undefined = #expect(throws: ShoalError.self) {
+            try TaskCompiler.compile(TaskDocument(yaml: "name: x\nsteps:\n  - file: {path: /x, content: '{{greeting}} {{facts.hostname}}'}\n", source: "x"), baseDirectory: dir.path)
+        }
+        #expect(undefined?.code == .stepUndefinedVariable)
+        #expect(undefined?.message.contains("--var greeting=") == true)
     }
 
     @Test("bad task files name the problem", arguments: [

@@ -107,6 +107,16 @@ struct TaskFileTests {
         }
     }
 
+    @Test func aPlainCommandIsSentVerbatimBracesAndAll() async throws {
+        try await TestFleet.with { fleet in
+            _ = try await fleetWithNodes(fleet)
+            // Go templates (docker inspect -f) and the like belong to the command, not to Shoal.
+            let view = try await run(fleet, ["--command", "echo 'state={{.State.Status}}'", "--nodes", try #require(await fleet.nodes().first?.id)])
+            #expect(view.status == .succeeded)
+            #expect(view.nodes.first?.firstLine == "state={{.State.Status}}")
+        }
+    }
+
     @Test func badTaskFilesAreRefusedBeforeAnyNodeSeesThem() async throws {
         try await TestFleet.with { fleet in
             try await fleet.startCoordinator()
@@ -121,6 +131,10 @@ struct TaskFileTests {
             let needsVar = try fleet.cli(["task", "run", "--profile", "bacalhau-compute"])
             #expect(needsVar.status == 2)
             #expect(needsVar.stderr.contains("--var bacalhau_binary="))
+            // A variable used in any parameter, not only a file path, is checked at the terminal.
+            let needsKey = try fleet.cli(["task", "run", "--profile", "base-hardening"])
+            #expect(needsKey.status == 2)
+            #expect(needsKey.stderr.contains("--var deploy_key="))
             // A hand-made request naming an unknown kind is refused by the API too.
             let request = TaskCreateRequest(name: "raw", steps: [StepSpec(kind: "frobnicate", params: .object([:]))], selector: "", timeoutSeconds: 10)
             await #expect(throws: ShoalError.self) { _ = try await fleet.admin().post("/v1/tasks", body: request, as: TaskView.self) }

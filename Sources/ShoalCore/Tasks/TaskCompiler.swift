@@ -4,27 +4,33 @@ import Foundation
 /// steps reference, and checks what can be checked before any node sees the task.
 public enum TaskCompiler {
     /// Files travel inside every signed bundle; past this a task should fetch from a repository.
-    public static let maxFileBytes = 16 << 20
+    public static let maxFileBytes = 2 << 20
     /// Kinds whose `source` names a file on the machine compiling the task.
     public static let fileKinds: Set<String> = ["file", "template", "systemd"]
 
     /// - Parameters:
     ///   - baseDirectory: where relative `source` paths are resolved (the task file's folder).
     ///   - overrides: `--var name=value` from the command line; they win over the file's vars.
-    public static func compile(_ document: TaskDocument, baseDirectory: String, overrides: [String: JSONValue] = [:]) throws -> CompiledTask {
+    ///   - workingDirectory: where a relative path that came from a variable is resolved (the
+    ///     operator typed it, so it is relative to where they are).
+    public static func compile(
+        _ document: TaskDocument, baseDirectory: String, overrides: [String: JSONValue] = [:],
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> CompiledTask {
         let vars = document.vars.merging(overrides) { _, new in new }
         var files: [String: BundleFile] = [:]
         var total = 0
         func resolve(_ spec: StepSpec, label: String) throws -> StepSpec {
             guard fileKinds.contains(spec.kind), case .object(var params) = spec.params, case .string(let raw)? = params["source"] else { return spec }
             let path = try substitute(raw, vars: vars, label: label)
-            let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+            let full = path.hasPrefix("/") ? path : (raw.hasPrefix("{{") ? workingDirectory : baseDirectory) + "/" + path
             guard let data = FileManager.default.contents(atPath: full) else {
-                throw ShoalError(.taskFileMissing, "\(label): source file '\(full)' cannot be read; check the path (relative paths start at the task file's folder) or set the variable that names it")
+                throw ShoalError(.taskFileMissing, "\(label): source file '\(full)' cannot be read; check the path (relative paths start at the task file's folder, or the current folder when a --var gives it)")
             }
             total += data.count
             guard total <= maxFileBytes else {
-                throw ShoalError(.taskInvalid, "\(label): the files this task carries exceed \(maxFileBytes >> 20) MiB; serve large artifacts from a package repository instead")
+                // Every node's signed bundle carries the files, and the coordinator keeps each bundle.
+                throw ShoalError(.taskInvalid, "\(label): the files this task carries exceed \(maxFileBytes >> 20) MiB; serve large artifacts from a package repository or a URL instead")
             }
             let file = BundleFile(data: data)
             files[file.sha256] = file
@@ -33,6 +39,18 @@ public enum TaskCompiler {
             var resolved = spec
             resolved.params = .object(params)
             return resolved
+        }
+        // A variable no one set is an error here, at the operator's terminal, not on each node.
+        let provided = Set(vars.keys).union(["facts", "labels", "node"])
+        for spec in document.steps + document.handlers {
+            for text in TemplateNames.strings(in: spec.params) {
+                for name in TemplateNames.variables(in: text) {
+                    let root = String(name.split(separator: ".").first ?? "")
+                    guard provided.contains(root) else {
+                        throw ShoalError(.stepUndefinedVariable, "step '\(spec.displayName)' uses {{\(name)}}, which is not set; add it under vars: or pass --var \(root)=VALUE")
+                    }
+                }
+            }
         }
         let steps = try document.steps.enumerated().map { try resolve($1, label: "step \($0 + 1) (\($1.displayName))") }
         let handlers = try document.handlers.enumerated().map { try resolve($1, label: "handler \($0 + 1) (\($1.displayName))") }

@@ -19,7 +19,10 @@ struct NodeStepTests {
                 """
             let before = try await NodeAgent.fingerprint(node)
             let check = try await NodeAgent.apply(node, task, check: true)
-            #expect(check.report?.step("hello")?.status == .changed || check.report?.step("hello")?.errorCode == .aptPackageNotFound)
+            // A fresh node has never fetched package lists: check mode cannot know 'hello' yet, and says so.
+            let checked = try #require(check.report?.step("hello"), "\(check.stdout) \(check.stderr)")
+            #expect(checked.status == .unknown)
+            #expect(checked.message?.contains("would refresh the package lists first") == true)
             #expect(try await NodeAgent.fingerprint(node) == before)
             #expect(try await node.exec(["dpkg-query", "-W", "hello"]).status != 0)
 

@@ -78,7 +78,7 @@ struct ProfileTests {
             #expect(try await node.exec(["systemctl", "is-active", "fail2ban"]).stdout == "active\n")
 
             let ssh = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
-            let deploy = try await Testbed.runOnHost("/usr/bin/ssh", ssh + ["-i", key, "deploy@\(node.ip)", "id -nG"])
+            let deploy = try await Testbed.runOnHost("/usr/bin/ssh", ssh + ["-i", key, "deploy@\(node.ip)", "sudo -n true && id -nG"])
             #expect(deploy.succeeded, "\(deploy.stderr)")
             #expect(deploy.stdout.contains("sudo"))
             let root = try await Testbed.runOnHost("/usr/bin/ssh", ssh + ["-i", node.sshKeyPath, "root@\(node.ip)", "true"])

@@ -95,7 +95,8 @@ public struct BundleExecutor: Sendable {
         let template = TemplateContext(nodeID: payload.nodeID, vars: payload.vars ?? [:], labels: payload.labels ?? [:], facts: await facts())
         let runner = StepSequenceRunner(
             steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
-            bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds
+            bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds,
+            rendersTemplates: payload.vars != nil
         )
         let state = self.state
         return await runner.run { index, spec, completed in

@@ -72,7 +72,8 @@ public struct DirectoryStep: Step {
         guard applying else { return StepOutcome(status: .changed, message: "would " + changes.joined(separator: ", "), diff: diff) }
         if state.kind == .absent {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                // Missing parents get 0755 whatever the agent's umask: they are ordinary folders.
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             } catch {
                 throw ShoalError(.fileWriteFailed, "cannot create \(path): \(error.localizedDescription)")
             }

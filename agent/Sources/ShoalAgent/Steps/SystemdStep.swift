@@ -66,7 +66,9 @@ public struct SystemdStep: Step {
             if let enabled = params.enabled {
                 let now = try await tool.run([systemctl, "is-enabled", unit], label: "is-enabled").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 let isEnabled = ["enabled", "enabled-runtime", "alias", "static", "indirect", "generated"].contains(now)
-                if enabled != isEnabled {
+                // static/indirect/generated units have no [Install] to undo: nothing to disable.
+                let cannotDisable = ["static", "indirect", "generated", "alias"].contains(now)
+                if enabled != isEnabled, !(enabled == false && cannotDisable) {
                     changes.append(enabled ? "enable \(unit)" : "disable \(unit)")
                     if applying { try await tool.require([systemctl, enabled ? "enable" : "disable", unit], label: "enable", code: .systemdFailed, doing: "enabling \(unit)") }
                 }

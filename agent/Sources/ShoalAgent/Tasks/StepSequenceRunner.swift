@@ -13,11 +13,15 @@ public struct StepSequenceRunner: Sendable {
     public var bundleID: String
     public var outputDirectory: String
     public var timeoutSeconds: Int
+    /// Task files render `{{...}}` in string parameters; a plain `--command` is sent verbatim
+    /// (its braces belong to the shell or to tools like `docker inspect -f`).
+    public var rendersTemplates: Bool
 
     public init(
         steps: [StepSpec], handlers: [StepSpec] = [], files: [String: Data] = [:], checkMode: Bool, template: TemplateContext,
-        bundleID: String, outputDirectory: String, timeoutSeconds: Int
+        bundleID: String, outputDirectory: String, timeoutSeconds: Int, rendersTemplates: Bool = true
     ) {
+        self.rendersTemplates = rendersTemplates
         self.steps = steps
         self.handlers = handlers
         self.files = files
@@ -100,7 +104,9 @@ public struct StepSequenceRunner: Sendable {
             var rendered = spec
             // A template step's own template is rendered by the step, once.
             let keep: Set<String> = spec.kind == TemplateStep.kind ? ["template"] : []
-            rendered.params = try TemplateRenderer.renderParams(spec.params, context: template, what: "step '\(spec.displayName)'", keeping: keep)
+            if rendersTemplates {
+                rendered.params = try TemplateRenderer.renderParams(spec.params, context: template, what: "step '\(spec.displayName)'", keeping: keep)
+            }
             let step = try StepRegistry.make(rendered)
             let context = StepContext(
                 nodeID: template.nodeID, bundleID: bundleID, stepIndex: index, files: files,

@@ -50,9 +50,11 @@ extension Dictionary where Key == String, Value == Any {
     mutating func insert(_ value: String, at path: [String]) {
         guard let first = path.first else { return }
         if path.count == 1 {
-            self[first] = value
+            self[first] = value  // a text value replaces a folder made for a deeper key
             return
         }
+        // A value already here wins over a deeper key (gpu.driver over gpu.driver.major).
+        if self[first] is String { return }
         var child = self[first] as? [String: Any] ?? [:]
         child.insert(value, at: Array(path.dropFirst()))
         self[first] = child

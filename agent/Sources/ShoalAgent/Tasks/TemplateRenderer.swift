@@ -41,26 +41,9 @@ public enum TemplateRenderer {
     /// Variable tags outside sections must name something; inside a section the names belong
     /// to the section's items and Mustache's own rules apply.
     static func checkNames(in text: String, object: [String: Any], what: String) throws {
-        var depth = 0
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
-            var tag = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            rest = rest[close.upperBound...]
-            if rest.hasPrefix("}") { rest = rest.dropFirst() }
-            guard let sigil = tag.first else { continue }
-            switch sigil {
-            case "#", "^": depth += 1; continue
-            case "/": depth = max(0, depth - 1); continue
-            case "!", ">", "%", "<", "$", "=": continue
-            case "&", "{": tag = String(tag.dropFirst()).trimmingCharacters(in: .whitespaces)
-            default: break
-            }
-            guard depth == 0, tag != "." else { continue }
-            if resolve(tag, in: object) == nil {
-                let known = object.keys.sorted().joined(separator: ", ")
-                throw ShoalError(.stepUndefinedVariable, "\(what) uses '{{\(tag)}}', which is not defined (top-level names: \(known)); set it in the task's vars or pass --var")
-            }
+        for name in TemplateNames.variables(in: text) where resolve(name, in: object) == nil {
+            let known = object.keys.sorted().joined(separator: ", ")
+            throw ShoalError(.stepUndefinedVariable, "\(what) uses '{{\(name)}}', which is not defined (top-level names: \(known)); set it in the task's vars or pass --var")
         }
     }
 

@@ -18,7 +18,8 @@ public enum AgentInstallLayout {
 
         [Service]
         Type=simple
-        # Root on purpose: bundles install packages, write /etc and manage units.
+        # Root on purpose, and no ProtectSystem/ProtectHome/ProtectKernelModules: bundles install
+        # packages, write /etc, create users' homes and keys, load modules and manage units.
         ExecStart=/usr/local/bin/shoal-agent run --config /etc/shoal/agent.yaml
         Restart=always
         RestartSec=5
@@ -28,11 +29,8 @@ public enum AgentInstallLayout {
         TimeoutStopSec=30
         StateDirectory=shoal-agent
         StateDirectoryMode=0700
-        UMask=0077
+        UMask=0022
         PrivateTmp=yes
-        ProtectHome=read-only
-        ProtectKernelModules=yes
-        ProtectControlGroups=yes
         RestrictSUIDSGID=no
         LockPersonality=yes
         RestrictRealtime=yes

@@ -33,7 +33,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     static func status(for code: ShoalError.Code) -> HTTPResponse.Status {
         switch code {
-        case .badRequest, .invalidArgument, .csrInvalid, .stepInvalid, .stepUnknownKind, .taskInvalid, .taskFileMissing: .badRequest
+        case .badRequest, .invalidArgument, .csrInvalid, .stepInvalid, .stepUnknownKind, .taskInvalid, .taskFileMissing, .bundleFileMissing, .stepUndefinedVariable: .badRequest
         case .clientCertificateRequired, .tokenInvalid, .tokenExpired: .unauthorized
         case .forbidden, .nodeRevoked, .certificateSuperseded: .forbidden
         case .tokenUsedUp: .conflict
