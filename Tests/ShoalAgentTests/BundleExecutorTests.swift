@@ -98,6 +98,18 @@ struct BundleExecutorTests {
         #expect(spool.pending().map(\.deliveryID).sorted() == ["d-1", "d-2"])
     }
 
+    @Test("a delivery handed out again whose result still waits in the spool keeps that result")
+    func redeliveredKeepsItsResult() async throws {
+        let first = try delivery("d-1", steps: [append("once")])
+        let ran = try await executor.handle(first)
+        #expect(ran.status == .succeeded)
+        // The coordinator never heard it start and hands the same delivery out again.
+        let again = try await executor.handle(first)
+        #expect(again.status == .succeeded)
+        #expect(dir.lines("runs") == ["once"])
+        #expect(spool.pending().map(\.status) == [.succeeded])
+    }
+
     @Test("an older sequence after a newer one is refused")
     func refusesOlderSequence() async throws {
         try await executor.handle(delivery("d-new", sequence: 10, steps: [append("ten")]))

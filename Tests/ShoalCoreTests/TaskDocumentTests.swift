@@ -111,6 +111,11 @@ struct TaskDocumentTests {
         let bad = StepSpec(kind: "x", params: .object(["port": .string("22"), "count": .string("three"), "enabled": .bool(true), "items": .array([])]))
         let error = #expect(throws: ShoalError.self) { try bad.decodeParams(Params.self) }
         #expect(error?.code == .stepInvalid)
+        // `port: no` in YAML is a boolean: refused with advice, never turned into "false".
+        let boolean = StepSpec(kind: "x", params: .object(["port": .bool(false), "count": .number(1), "enabled": .bool(true), "items": .array([])]))
+        let refused = #expect(throws: ShoalError.self) { try boolean.decodeParams(Params.self) }
+        #expect(refused?.code == .stepInvalid)
+        #expect(refused?.message.contains("quote it") == true)
     }
 }
 

@@ -21,6 +21,17 @@ extension JSONValue {
         }
     }
 
+    func value(at path: [any CodingKey]) -> JSONValue? {
+        guard let first = path.first else { return self }
+        switch self {
+        case .object(let object): return object[first.stringValue]?.value(at: Array(path.dropFirst()))
+        case .array(let items):
+            guard let index = first.intValue, items.indices.contains(index) else { return nil }
+            return items[index].value(at: Array(path.dropFirst()))
+        default: return nil
+        }
+    }
+
     static func coerce(_ value: JSONValue, to type: Any.Type) -> JSONValue? {
         let numeric: [Any.Type] = [Int.self, Int32.self, Int64.self, UInt.self, UInt32.self, UInt64.self, Double.self, Float.self]
         switch value {
@@ -32,8 +43,10 @@ extension JSONValue {
             case "false", "no": return .bool(false)
             default: return nil
             }
-        case .number, .bool:
+        case .number:
             return type == String.self ? value.text.map(JSONValue.string) : nil
+        // A bare YAML `no`/`off` where text is wanted (`restartPolicy: no`, `DEBUG: off`) is
+        // refused rather than turned into "false": the author meant the word. Quote it.
         default:
             return nil
         }
@@ -50,6 +63,10 @@ extension StepSpec {
                 return try WireCoding.decoder().decode(type, from: WireCoding.encode(params))
             } catch DecodingError.typeMismatch(let expected, let context) {
                 guard let fixed = params.coercing(at: context.codingPath, to: expected) else {
+                    if expected == String.self, case .bool(let value)? = params.value(at: context.codingPath) {
+                        let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+                        throw ShoalError(.stepInvalid, "step '\(displayName)' (\(kind)): '\(field)' is the YAML boolean \(value) (written yes/no/on/off/true/false) where text is wanted; quote it, e.g. \"no\"")
+                    }
                     throw DecodingError.typeMismatch(expected, context)
                 }
                 params = fixed

@@ -39,6 +39,9 @@ public struct HealthProbeSpec: Codable, Sendable, Equatable {
         guard [http != nil, tcp != nil, command != nil].filter({ $0 }).count == 1 else {
             throw ShoalError(.stepInvalid, "\(label) needs exactly one of http, tcp or command")
         }
+        if let timeout = timeoutSeconds, !(0.001...3600).contains(timeout) {
+            throw ShoalError(.stepInvalid, "\(label): timeoutSeconds must be between 0.001 and 3600")
+        }
         if let http, !(http.url.hasPrefix("http://") || http.url.hasPrefix("https://")) {
             throw ShoalError(.stepInvalid, "\(label): '\(http.url)' is not an http(s) URL")
         }

@@ -210,6 +210,7 @@ struct PackagingTests {
             #expect(list.status == 0, "\(list.stderr)")
             let listed = list.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
             #expect(listed == Self.shippedProfiles, "\(list.stdout)")
+            #expect(list.stdout.contains("[/usr/share/shoal/profiles/base-hardening.yaml]"))
             let shipped = try await node.exec(["ls", "/usr/share/shoal/profiles"])
             #expect(shipped.stdout.split(separator: "\n").map(String.init) == Self.shippedProfiles.map { $0 + ".yaml" })
             let show = try await node.exec(["coordinator", "profile", "show", "base-hardening"])

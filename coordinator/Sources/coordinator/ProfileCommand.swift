@@ -22,8 +22,7 @@ struct ProfileCommand: AsyncParsableCommand {
             let width = profiles.map(\.name.count).max() ?? 0
             for profile in profiles {
                 let summary = profile.description.split(separator: "\n").first.map(String.init) ?? ""
-                print(profile.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary)
-                print(String(repeating: " ", count: width + 2) + "(\(profile.path))")
+                print(profile.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary + "  [\(profile.path)]")
             }
         }
     }

@@ -109,6 +109,12 @@ public struct BundleExecutor: Sendable {
     }
 
     private func refuse(_ delivery: BundlePollResponse.Delivery, error: ShoalError, at date: Date) throws -> BundleResult {
+        // Handed out again by a coordinator that never heard it start: the real result (or the
+        // interrupted report) is already in the spool; a replay refusal must not replace it.
+        if error.code == .bundleReplayed, let earlier = spool.result(deliveryID: delivery.deliveryID) {
+            logger.info("bundle handed out again; its result is already waiting for upload", metadata: ["delivery": "\(delivery.deliveryID)"])
+            return earlier
+        }
         // What the unverified payload claims is reported for the operator's benefit only.
         let claimed = (try? delivery.envelope.payloadBytes()).flatMap { try? WireCoding.decode(BundlePayload.self, from: $0) }
         logger.warning("refused bundle", metadata: ["delivery": "\(delivery.deliveryID)", "code": "\(error.code.rawValue)", "reason": "\(error.message)"])

@@ -36,7 +36,13 @@ public struct WorkService: Service {
                         "/v1/agent/\(nodeID)/bundles?wait=\(pollWait)", as: BundlePollResponse.self, timeout: .seconds(Int64(pollWait) + 15)
                     )
                     backoff.reset()
-                    for delivery in response.deliveries where !handled.contains(delivery.deliveryID) {
+                    let fresh = response.deliveries.filter { !handled.contains($0.deliveryID) }
+                    if fresh.isEmpty, !response.deliveries.isEmpty {
+                        // Only bundles already run (their results still uploading): the
+                        // coordinator answers at once, so do not spin on it.
+                        try await Task.sleep(for: backoff.next())
+                    }
+                    for delivery in fresh {
                         handled = Array((handled + [delivery.deliveryID]).suffix(256))
                         try await executor.handle(delivery)
                         uploader.nudge()

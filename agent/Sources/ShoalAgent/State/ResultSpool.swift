@@ -21,6 +21,11 @@ public struct ResultSpool: Sendable {
         }.sorted { $0.finishedAt < $1.finishedAt }
     }
 
+    /// The spooled result for a delivery, if one waits for upload.
+    public func result(deliveryID: String) -> BundleResult? {
+        pending().first { $0.deliveryID == deliveryID }
+    }
+
     public func remove(deliveryID: String) {
         unlink(file(for: deliveryID))
     }

@@ -32,8 +32,8 @@ public struct AptStep: Step {
         }
         var wanted: [(name: String, version: String?)] = []
         for item in params.packages {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let name = parts[0]
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let name = parts.first ?? ""
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "+-.:".contains($0) }), !name.hasPrefix("-") else {
                 throw ShoalError(.stepInvalid, "apt step '\(spec.displayName)': '\(item)' is not a package name")
             }
@@ -72,7 +72,13 @@ public struct AptStep: Step {
                     refreshed = true
                 }
             }
-            let plan = try await packages.plan(wanted: wanted, state: state)
+            var plan = try await packages.plan(wanted: wanted, state: state)
+            if !plan.unknown.isEmpty, applying, !refreshed, params.updateCache != false {
+                // Fresh lists can still miss a repository an earlier step just added: refresh once.
+                try await tool.require(["/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", aptGet, "update", "-q", "-o", lock], label: "update", code: .aptFailed, doing: "refreshing the package lists")
+                refreshed = true
+                plan = try await packages.plan(wanted: wanted, state: state)
+            }
             if let unknown = plan.unknown.first, !applying, params.updateCache != false, AptPackages.cacheAge() > Double(params.cacheMaxAgeSeconds ?? 3600) {
                 // Apply would refresh the lists first; until then apt cannot say what exists.
                 return StepOutcome(status: .unknown, message: "would refresh the package lists first (they are stale or missing), so it cannot tell yet whether '\(unknown)' exists; would then \(plan.isEmpty ? "install \(plan.unknown.joined(separator: ", "))" : plan.summary + "; install " + plan.unknown.joined(separator: ", "))")

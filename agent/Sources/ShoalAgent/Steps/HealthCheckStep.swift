@@ -26,8 +26,8 @@ public struct HealthCheckStep: Step {
         let probeSpec = HealthProbeSpec(http: params.http, tcp: params.tcp, command: params.command, timeoutSeconds: params.timeoutSeconds)
         try probeSpec.validate("health_check step '\(spec.displayName)'")
         probe = HealthProbe(spec: probeSpec)
-        guard (params.retries ?? 0) >= 0, (params.retries ?? 0) <= 1000, (params.intervalSeconds ?? 2) >= 0 else {
-            throw ShoalError(.stepInvalid, "health_check step '\(spec.displayName)': retries 0...1000 and intervalSeconds >= 0")
+        guard (0...1000).contains(params.retries ?? 0), (0...3600).contains(params.intervalSeconds ?? 2) else {
+            throw ShoalError(.stepInvalid, "health_check step '\(spec.displayName)': retries must be 0...1000 and intervalSeconds 0...3600")
         }
         retries = params.retries ?? 0
         interval = .milliseconds(Int((params.intervalSeconds ?? 2) * 1000))
@@ -35,8 +35,12 @@ public struct HealthCheckStep: Step {
 
     public func apply(in context: StepContext) async -> StepOutcome {
         var problem: String?
+        let deadline = context.remaining.map { ContinuousClock.now + $0 }
         for attempt in 0...retries {
             if attempt > 0 {
+                if let deadline, ContinuousClock.now + interval >= deadline {
+                    return StepOutcome(status: .timedOut, errorCode: .stepTimedOut, message: "the bundle's time ran out after \(attempt) attempt\(attempt == 1 ? "" : "s"); last: \(problem ?? "")")
+                }
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
             }

@@ -58,7 +58,15 @@ public struct SystemdStep: Step {
                 let plan = applying ? try file.apply() : try file.plan()
                 unitChanged = plan.isChange
                 diff += plan.diff
-                if unitChanged {
+                // A run that wrote the file but failed before daemon-reload left systemd on the
+                // old definition: the file alone no longer tells, systemd does.
+                let stale = try await tool.run([systemctl, "show", unit, "-p", "NeedDaemonReload", "--value"], label: "need-reload").stdout.hasPrefix("yes")
+                if !unitChanged, stale {
+                    unitChanged = true
+                    changes.append("reload systemd (\(unitPath) is newer than the loaded unit)")
+                    if applying { try await tool.require([systemctl, "daemon-reload"], label: "daemon-reload", code: .systemdFailed, doing: "daemon-reload") }
+                }
+                if plan.isChange {
                     changes.append(plan.createsFile ? "install \(unitPath)" : "update \(unitPath)")
                     if applying { try await tool.require([systemctl, "daemon-reload"], label: "daemon-reload", code: .systemdFailed, doing: "daemon-reload") }
                 }

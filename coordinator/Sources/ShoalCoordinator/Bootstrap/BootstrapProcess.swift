@@ -20,14 +20,16 @@ enum BootstrapProcess {
     ) async throws -> ProcessOutput {
         let files = FileManager.default
         let scratch = files.temporaryDirectory.appendingPathComponent("shoal-bootstrap-\(UUID().uuidString)")
-        try files.createDirectory(at: scratch, withIntermediateDirectories: true)
+        // 0700 folder, 0600 files: stdin can carry an agent config with a live join token.
+        try files.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? files.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout")
         let errURL = scratch.appendingPathComponent("stderr")
         let inURL = stdinFile.map { URL(fileURLWithPath: $0) } ?? scratch.appendingPathComponent("stdin")
-        files.createFile(atPath: outURL.path, contents: nil)
-        files.createFile(atPath: errURL.path, contents: nil)
-        if stdinFile == nil { files.createFile(atPath: inURL.path, contents: stdin ?? Data()) }
+        let privateFile: [FileAttributeKey: Any] = [.posixPermissions: 0o600]
+        files.createFile(atPath: outURL.path, contents: nil, attributes: privateFile)
+        files.createFile(atPath: errURL.path, contents: nil, attributes: privateFile)
+        if stdinFile == nil { files.createFile(atPath: inURL.path, contents: stdin ?? Data(), attributes: privateFile) }
 
         let outHandle = try FileHandle(forWritingTo: outURL)
         let errHandle = try FileHandle(forWritingTo: errURL)

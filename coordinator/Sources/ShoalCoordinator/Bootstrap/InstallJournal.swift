@@ -4,6 +4,9 @@ struct InstallJournal: Sendable {
     struct Entry: Sendable {
         var undo: String
         var commit: String?
+        /// systemctl undos run after every file is back, in the order recorded, so the agent
+        /// that runs at the end is the old one from the old files, not the new one.
+        var controlsService = false
     }
 
     private(set) var entries: [Entry] = []
@@ -16,10 +19,18 @@ struct InstallJournal: Sendable {
         entries.append(Entry(undo: undo, commit: commit))
     }
 
-    /// One shell script undoing everything recorded, newest first; each step runs even if an
-    /// earlier one fails.
+    /// A systemctl command that puts the service back (daemon-reload, enable, start/stop).
+    mutating func recordService(undo: String) {
+        entries.append(Entry(undo: undo, commit: nil, controlsService: true))
+    }
+
+    /// One shell script undoing everything recorded: files newest first, then the service
+    /// commands oldest first; each step runs even if an earlier one fails.
     var undoScript: String {
-        entries.reversed().map { $0.undo + " || true" }.joined(separator: "\n")
+        let files = entries.filter { !$0.controlsService }.reversed().map(\.undo)
+        let services = entries.filter(\.controlsService).map(\.undo)
+        let reload = services.isEmpty ? [] : ["systemctl daemon-reload"]
+        return (files + reload + services).map { $0 + " || true" }.joined(separator: "\n")
     }
 
     var commitScript: String {

@@ -45,7 +45,7 @@ final class NodeInstaller {
         }
         if !keepIdentity && running {
             try await session.check("stopping the old agent", "systemctl stop \(AgentInstallLayout.unitName)")
-            journal.record(undo: "systemctl start \(AgentInstallLayout.unitName)")
+            journal.recordService(undo: "systemctl start \(AgentInstallLayout.unitName)")
         }
         if !keepIdentity && before.stateDirectoryExists {
             // An identity the coordinator no longer accepts (revoked, other fleet, or no config
@@ -56,12 +56,11 @@ final class NodeInstaller {
         if !keepIdentity { try await writeConfig(directoryExists: before.configDirectoryExists, replacing: before.configExists) }
         if unitChanged {
             try await writeFile(AgentInstallLayout.unitPath, Data(AgentInstallLayout.unitText.utf8), mode: "0644", replacing: !before.unitSHA256.isEmpty)
-            journal.record(undo: "systemctl daemon-reload")
             try await session.check("systemctl daemon-reload", "systemctl daemon-reload")
         }
         if before.enabled != "enabled" {
             try await session.check("enabling the agent", "systemctl enable --quiet \(AgentInstallLayout.unitName)")
-            journal.record(undo: "systemctl disable --quiet \(AgentInstallLayout.unitName)")
+            journal.recordService(undo: "systemctl disable --quiet \(AgentInstallLayout.unitName)")
         }
         if !before.stateDirectoryExists {
             journal.record(undo: "rm -rf \(AgentInstallLayout.stateDirectory)")
@@ -69,7 +68,7 @@ final class NodeInstaller {
         // A heartbeat newer than the last one before the restart proves the new agent runs.
         let previousBeat = keepIdentity ? (try? await client.get("/v1/nodes/\(before.nodeID)", as: NodeView.self))?.lastHeartbeatAt : nil
         try await session.check("starting the agent", "systemctl restart \(AgentInstallLayout.unitName)")
-        journal.record(undo: running ? "systemctl restart \(AgentInstallLayout.unitName)" : "systemctl stop \(AgentInstallLayout.unitName)")
+        journal.recordService(undo: running ? "systemctl restart \(AgentInstallLayout.unitName)" : "systemctl stop \(AgentInstallLayout.unitName)")
         let nodeID = keepIdentity ? before.nodeID : try await waitForIdentity()
         if !keepIdentity { journal.enrolledNodeID = nodeID }
         try await waitForReady(nodeID, heartbeatAfter: previousBeat)

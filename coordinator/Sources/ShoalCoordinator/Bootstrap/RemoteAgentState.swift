@@ -33,7 +33,10 @@ struct RemoteAgentState: Sendable {
         configExists = values["config"] == "yes"
         configDirectoryExists = values["configdir"] == "yes"
         stateDirectoryExists = values["statedir"] == "yes"
-        nodeID = values["node"] ?? ""
+        // The host says which node it is; it only ever names one in a URL path, so anything but
+        // an id's own characters is treated as no identity (the host enrolls afresh).
+        let reported = values["node"] ?? ""
+        nodeID = reported.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? reported : ""
         active = values["active"] ?? ""
         enabled = values["enabled"] ?? ""
     }

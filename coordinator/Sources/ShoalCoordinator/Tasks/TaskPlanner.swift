@@ -94,7 +94,10 @@ struct TaskPlanner: Sendable {
             throw ShoalError(.stepUnknownKind, "step \(index + 1) (\(step.displayName)) has unknown kind '\(step.kind)' (known: \(StepKinds.known.sorted().joined(separator: ", ")))")
         }
         let handlerNames = Set((request.handlers ?? []).compactMap(\.name))
-        for step in request.steps {
+        guard handlerNames.count == (request.handlers ?? []).count else {
+            throw ShoalError(.taskInvalid, "every handler needs a unique name")
+        }
+        for step in all {
             for name in step.notify ?? [] where !handlerNames.contains(name) {
                 throw ShoalError(.taskInvalid, "step '\(step.displayName)' notifies '\(name)', but the task has no handler of that name")
             }
