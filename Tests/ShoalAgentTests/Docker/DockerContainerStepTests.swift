@@ -139,6 +139,26 @@ struct DockerContainerStepTests {
         }
     }
 
+    @Test func aRecreateThatFailsPutsTheOldContainerBack() async throws {
+        try await TestDockerDaemon.run { daemon in
+            let context = daemon.context()
+            #expect(try await Self.step(Self.web(daemon)).apply(in: context).status == .changed)
+            let before = try #require(try await daemon.client.inspectContainer("web"))
+            #expect(before.state.running)
+            // The new configuration cannot start here (no NVIDIA runtime).
+            var broken = Self.web(daemon, env: ["GREETING": "bye"])
+            broken.gpus = .all
+            let outcome = try await Self.step(broken).apply(in: context)
+            #expect(outcome.status == .failed)
+            #expect(outcome.message?.contains("the old container was put back and started again") == true, "\(outcome.message ?? "")")
+            let after = try #require(try await daemon.client.inspectContainer("web"))
+            #expect(after.id == before.id)
+            #expect(after.state.running)
+            #expect(after.config.env?.contains("GREETING=hello") == true)
+            #expect(try await daemon.client.listContainers().count == 1)
+        }
+    }
+
     @Test func imageMovedUnderTheSameTagRecreates() async throws {
         try await TestDockerDaemon.run { daemon in
             let context = daemon.context()

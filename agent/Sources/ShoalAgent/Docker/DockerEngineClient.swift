@@ -85,6 +85,11 @@ public struct DockerEngineClient: Sendable {
         _ = try await request(.POST, "/containers/\(Self.pathComponent(id))/stop?t=\(graceSeconds)", timeout: timeout)
     }
 
+    /// `POST /containers/{id}/rename?name=`.
+    public func renameContainer(_ id: String, to name: String) async throws {
+        _ = try await request(.POST, "/containers/\(Self.pathComponent(id))/rename?name=\(Self.queryValue(name))", timeout: .seconds(30))
+    }
+
     /// `DELETE /containers/{id}?force=true`; a container already gone is fine.
     public func removeContainer(_ id: String) async throws {
         _ = try await request(.DELETE, "/containers/\(Self.pathComponent(id))?force=true", timeout: .seconds(60), allowNotFound: true)

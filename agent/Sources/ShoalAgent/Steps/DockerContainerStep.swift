@@ -193,8 +193,7 @@ public struct DockerContainerStep: Step {
             guard applying else {
                 return StepOutcome(status: .changed, message: (notes + ["would recreate container \(params.name): \(changes.joined(separator: "; "))"]).joined(separator: "; "), diff: diff)
             }
-            try await remove(existing)
-            let id = try await create(configuration)
+            let id = try await replace(existing, with: configuration)
             return StepOutcome(status: .changed, message: (notes + ["recreated container \(params.name) (id \(existing.id.prefix(12)) → \(id.prefix(12))): \(changes.joined(separator: "; "))"]).joined(separator: "; "), diff: diff)
         }
 
@@ -244,6 +243,30 @@ public struct DockerContainerStep: Step {
             try await client.startContainer(id)
         }
         return id
+    }
+
+    /// Recreates without losing the service on a failed create: the old container is stopped
+    /// (its ports freed) and set aside under another name, the new one is created and started,
+    /// and only then is the old one removed. On failure the old one is put back as it was.
+    func replace(_ existing: DockerContainerInspect, with configuration: DockerContainerConfiguration) async throws -> String {
+        if existing.state.running {
+            try await client.stopContainer(existing.id, graceSeconds: stopGrace)
+        }
+        let aside = "\(params.name)-shoal-replaced-\(Self.shortID(existing.id))"
+        try await client.renameContainer(existing.id, to: aside)
+        do {
+            let id = try await create(configuration)
+            try await client.removeContainer(existing.id)
+            return id
+        } catch {
+            if let made = try? await client.inspectContainer(params.name), made.id != existing.id {
+                try? await client.removeContainer(made.id)
+            }
+            try? await client.renameContainer(existing.id, to: params.name)
+            if existing.state.running { try? await client.startContainer(existing.id) }
+            let reason = (error as? ShoalError)?.message ?? "\(error)"
+            throw ShoalError((error as? ShoalError)?.code ?? .dockerAPIError, "recreating \(params.name) failed: \(reason); the old container was put back\(existing.state.running ? " and started again" : "")")
+        }
     }
 
     /// Stops gracefully first (a database deserves its SIGTERM), then removes.
