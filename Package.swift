@@ -102,6 +102,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalCoreTests",
-            dependencies: ["ShoalCore"],
+            dependencies: ["ShoalCore", .product(name: "X509", package: "swift-certificates")],
             path: "Tests/ShoalCoreTests"
         ),
         .testTarget(

@@ -22,6 +22,9 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var joinToken: String?
     public var heartbeatInterval: String?
     public var pollWait: String?
+    /// Labels this node claims for itself, sent at enrollment. The coordinator keeps them as
+    /// *claimed* labels (selectors reach them as `claimed.KEY`); the labels that select work
+    /// come from the join token and operators.
     public var labels: [String: String]?
     /// Overrides the hostname the node reports (several agents on one machine, tests, demos).
     public var nodeName: String?
@@ -81,6 +84,16 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             _ = try pollWaitSeconds
         } catch let error as ShoalError {
             throw ShoalError(.configInvalid, "\(source): \(error.message)")
+        }
+        for (key, value) in labels ?? [:] {
+            do { try LabelText.validate(key: key, value: value) } catch let error as ShoalError {
+                throw ShoalError(.configInvalid, "\(source): labels: \(error.message)")
+            }
+        }
+        if let nodeName {
+            do { try HostnameText.validate(nodeName, field: "node_name") } catch let error as ShoalError {
+                throw ShoalError(.configInvalid, "\(source): \(error.message)")
+            }
         }
         var names: Set<String> = []
         for check in healthChecks ?? [] {

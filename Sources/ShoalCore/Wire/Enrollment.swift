@@ -38,7 +38,13 @@ public struct EnrollResponse: Codable, Sendable {
 /// `POST /v1/agent/{node}/renew`: a CSR (same or new key) for a fresh certificate.
 public struct RenewRequest: Codable, Sendable {
     public var csr: String
-    public init(csr: String) { self.csr = csr }
+    /// Required when the CSR is for a key other than the current certificate's:
+    /// `KeyChangeProof.sign` by the current key over the new CSR.
+    public var keyChangeProof: String?
+    public init(csr: String, keyChangeProof: String? = nil) {
+        self.csr = csr
+        self.keyChangeProof = keyChangeProof
+    }
 }
 
 public struct RenewResponse: Codable, Sendable {

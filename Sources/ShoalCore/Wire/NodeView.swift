@@ -6,7 +6,11 @@ public struct NodeView: Codable, Sendable {
     public var hostname: String
     /// `ready`, `down` or `revoked`.
     public var status: String
+    /// Labels from the join token and operators: the ones selectors match by name.
     public var labels: [String: String]
+    /// Labels the node reported about itself; selectors reach them only as `claimed.KEY`.
+    /// Absent from coordinators older than this field.
+    public var claimedLabels: [String: String]?
     public var enrolledAt: Date
     public var lastHeartbeatAt: Date?
     public var facts: NodeFacts?
@@ -14,13 +18,14 @@ public struct NodeView: Codable, Sendable {
     public var certificateExpiresAt: Date?
 
     public init(
-        id: String, hostname: String, status: String, labels: [String: String], enrolledAt: Date,
+        id: String, hostname: String, status: String, labels: [String: String], claimedLabels: [String: String]? = nil, enrolledAt: Date,
         lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?
     ) {
         self.id = id
         self.hostname = hostname
         self.status = status
         self.labels = labels
+        self.claimedLabels = claimedLabels
         self.enrolledAt = enrolledAt
         self.lastHeartbeatAt = lastHeartbeatAt
         self.facts = facts

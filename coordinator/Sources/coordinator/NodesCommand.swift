@@ -9,7 +9,7 @@ struct NodesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8').") var selector: String?
+        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8'). Labels come from tokens and operators; facts and claimed.* labels are self-reported by each node.") var selector: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -48,10 +48,12 @@ struct NodesCommand: AsyncParsableCommand {
                 var lines = [
                     "id:         \(node.id)", "hostname:   \(node.hostname)", "status:     \(node.status)",
                     "labels:     \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))",
+                    "claimed:    \((node.claimedLabels ?? [:]).map { "claimed.\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) (self-reported by the node)",
                     "enrolled:   \(Timestamp.format(node.enrolledAt))",
                     "heartbeat:  \(node.lastHeartbeatAt.map(Timestamp.format) ?? "never")",
                 ]
                 if let facts = node.facts {
+                    lines.append("facts:      self-reported by the node; shown for convenience, not proof")
                     lines += [
                         "os:         \(facts.osPrettyName) (kernel \(facts.kernel), \(facts.architecture))",
                         "cpu:        \(facts.cpuCount) x \(facts.cpuModel)",
@@ -79,7 +81,10 @@ struct NodesCommand: AsyncParsableCommand {
     }
 
     struct Label: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set labels (k=v) and remove them (k-) on a node.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set labels (k=v) and remove them (k-) on a node.",
+            discussion: "Labels select work. Fact names (id, hostname, status, kernel, arch, os.*, cpu.*, memory.*, gpu.*, agent.*, disk.*) and claimed.*/shoal.* are reserved."
+        )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node id.") var id: String
         @Argument(help: "k=v to set, k- to remove.") var changes: [String]

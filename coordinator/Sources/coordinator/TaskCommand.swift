@@ -17,6 +17,9 @@ struct TaskRunCommand: AsyncParsableCommand {
         abstract: "Roll a command, script, task file or profile out to the nodes a selector picks.",
         discussion: """
         Selector terms, comma = and: role=compute  env!=prod  'role in (miner,executor)'  cpu.count>=8  os.release=22.04
+        Labels (role, env, …) come from the join token and 'nodes label'. Facts (os.*, cpu.*, memory.*, gpu.*,
+        hostname) and claimed.* labels are what each node says about itself: convenient, not proof — a hostile
+        node can report anything. Select on labels where it matters who gets the work.
         Limits take a count or a percentage of the targeted nodes: --max-concurrency 10%  --max-errors 2
         """
     )

@@ -51,10 +51,15 @@ public struct HeartbeatService: Service {
                         logger.warning("operator cancelled running work", metadata: ["deliveries": "\(response.cancel)"])
                         cancellations.request(response.cancel)
                     }
+                    try await Task.sleep(for: Self.jittered(interval))
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                    // A coordinator that says "too fast" is obeyed: wait as long as it asks.
+                    let fallback = Self.jittered(interval)
+                    try await Task.sleep(for: (error as? ShoalError)?.retryDelay(fallback: fallback) ?? fallback)
                 }
-                try await Task.sleep(for: Self.jittered(interval))
             }
         }
     }

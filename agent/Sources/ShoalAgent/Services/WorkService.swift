@@ -53,7 +53,7 @@ public struct WorkService: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    let delay = backoff.next()
+                    let delay = (error as? ShoalError)?.retryDelay(fallback: backoff.next()) ?? backoff.next()
                     logger.warning("polling for work failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                     try await Task.sleep(for: delay)
                 }

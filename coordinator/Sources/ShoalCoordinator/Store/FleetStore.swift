@@ -6,6 +6,8 @@ import ShoalCore
 public protocol FleetStore: Sendable {
     // Join tokens and enrollment
     func insertToken(_ token: JoinTokenRecord) async throws
+    /// The token with this hash, read only (enrollment checks it before signing anything).
+    func token(hash: String) async throws -> JoinTokenRecord?
     /// Consumes one use of the token with this hash and inserts the node `makeNode` builds, atomically:
     /// two racing enrollments with a single-use token cannot both succeed.
     func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord

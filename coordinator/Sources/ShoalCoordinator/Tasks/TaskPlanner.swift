@@ -29,10 +29,11 @@ struct TaskPlanner: Sendable {
             throw ShoalError(.noNodesMatched, "no enrolled node matches selector \(try NodeSelector(parsing: request.selector)); 'coordinator nodes list --selector ...' shows what matches")
         }
         let now = Date()
-        let task = TaskRecord(
+        var task = TaskRecord(
             id: "t-" + RandomID.make(bytes: 6), name: request.name, createdAt: now, createdBy: peer.name,
             requestJSON: try request.jsonText(), total: targets.count
         )
+        task.stepCount = request.steps.count + (request.handlers?.count ?? 0)
         let deliveries = targets.enumerated().map { index, node in
             DeliveryRecord(id: "b-" + RandomID.make(bytes: 10), taskID: task.id, nodeID: node.id, position: index, isCanary: index < request.policy.canary, createdAt: now)
         }

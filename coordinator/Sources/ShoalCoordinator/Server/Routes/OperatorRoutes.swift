@@ -59,7 +59,7 @@ struct OperatorRoutes: Sendable {
             guard body.role.isOperator else {
                 throw ShoalError(.invalidArgument, "role must be admin, operator or viewer; nodes get certificates by enrolling")
             }
-            try LabelText.validate(key: body.name, value: "")
+            try LabelText.validateKeySyntax(body.name, what: "operator name")
             guard (1...3650).contains(body.validityDays) else {
                 throw ShoalError(.invalidArgument, "validity must be 1 to 3650 days, got \(body.validityDays)")
             }
@@ -111,13 +111,13 @@ struct OperatorRoutes: Sendable {
         }
         read.get("tasks/{id}/output/{node}") { _, context in
             let id = try context.parameters.require("id")
-            let node = try context.parameters.require("node")
-            let hostnames = Dictionary(try await fleet.store.nodes().map { ($0.id, $0.hostname) }, uniquingKeysWith: { $1 })
-            guard let delivery = try await fleet.store.deliveries(taskID: id).first(where: { $0.nodeID == node || hostnames[$0.nodeID] == node }) else {
-                throw ShoalError(.notFound, "task \(id) has no node \(node); 'coordinator task status \(id)' lists its nodes")
+            let deliveries = try await fleet.store.deliveries(taskID: id)
+            let nodeID = try await NodeReference.resolve(try context.parameters.require("node"), among: Set(deliveries.map(\.nodeID)), store: fleet.store)
+            guard let delivery = deliveries.first(where: { $0.nodeID == nodeID }) else {
+                throw ShoalError(.notFound, "task \(id) has no node \(nodeID); 'coordinator task status \(id)' lists its nodes")
             }
-            let text = TaskOutputFiles(root: fleet.paths.outputDirectory).text(taskID: id, delivery: delivery)
-            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            let body = TaskOutputFiles(root: fleet.paths.outputDirectory).body(taskID: id, delivery: delivery)
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: body)
         }
         read.get("tasks/{id}") { _, context in
             let id = try context.parameters.require("id")

@@ -15,7 +15,7 @@ struct ScheduleRoutes: Sendable {
         write.post { request, context in
             let body = try await request.decodeJSON(ScheduleCreateRequest.self, limit: limit)
             let peer = try context.requirePeer()
-            try LabelText.validate(key: body.name, value: "")
+            try LabelText.validateKeySyntax(body.name, what: "schedule name")
             let cron = try CronSchedule(parsing: body.cron)
             // Refuse a task that could never start now rather than at 3 a.m.
             _ = try NodeSelector(parsing: body.task.selector)

@@ -23,6 +23,9 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var succeededCount: Int
     public var failureCount: Int
     public var cancelledCount: Int
+    /// Steps plus handlers: the step indexes a result or output upload may name. Nil for
+    /// tasks created before this was recorded (read from `requestJSON` then).
+    public var stepCount: Int?
 
     public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String, total: Int = 0) {
         self.id = id

@@ -111,6 +111,10 @@ enum SQLiteMigrations {
             }
             try db.create(index: "schedule_runs_by_name", on: "schedule_runs", columns: ["scheduleName"])
         }
+        migrator.registerMigration("v3-trust-boundaries") { db in
+            try SQLiteMigrations.labelAuthority(db)
+            try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
+        }
         return migrator
     }
 }
