@@ -33,7 +33,9 @@ struct UserStepTests {
         let outcome = try await step(deploy).check(in: SystemStepFixtures.context(dir))
         #expect(outcome.status == .changed)
         #expect(outcome.message?.contains("would create user deploy") == true)
-        #expect(outcome.diff?.contains("+\(key1)") == true)
+        // authorized_keys is 0600: its diff shows size and hash, not the keys.
+        #expect(outcome.diff?.contains("sha256 \(Data((key1 + "\n").utf8).sha256Hex)") == true)
+        #expect(outcome.diff?.contains(key1) == false)
         #expect(SystemStepFixtures.read(root + "/etc/passwd") == passwd)
         #expect(!FileManager.default.fileExists(atPath: root + "/home/deploy"))
     }
@@ -46,9 +48,9 @@ struct UserStepTests {
         #expect(user.shell == "/bin/bash")
         #expect(accounts.supplementaryGroups(of: "deploy").isSuperset(of: ["users", "adm"]))
         #expect(AccountDatabase.isLocked(try #require(accounts.passwords?["deploy"])))
-        let sshDir = PathState.read(root + "/home/deploy/.ssh")
+        let sshDir = try PathState.read(root + "/home/deploy/.ssh")
         #expect(sshDir.kind == .directory && sshDir.mode == 0o700 && sshDir.uid == user.uid && sshDir.gid == user.gid)
-        let keys = PathState.read(root + "/home/deploy/.ssh/authorized_keys")
+        let keys = try PathState.read(root + "/home/deploy/.ssh/authorized_keys")
         #expect(keys.kind == .file && keys.mode == 0o600 && keys.uid == user.uid)
         #expect(SystemStepFixtures.read(root + "/home/deploy/.ssh/authorized_keys") == key1 + "\n")
 
@@ -74,7 +76,7 @@ struct UserStepTests {
         params["authorizedKeys"] = SystemStepFixtures.strings([key2])
         let check = try await step(params).check(in: SystemStepFixtures.context(dir))
         #expect(check.status == .changed)
-        #expect(check.diff?.contains("-\(key1)") == true && check.diff?.contains("+\(key2)") == true)
+        #expect(check.diff?.contains("sha256 \(Data((key1 + "\n").utf8).sha256Hex)) -> \(key2.utf8.count + 1) bytes (sha256 \(Data((key2 + "\n").utf8).sha256Hex))") == true, "\(check.diff ?? "")")
         #expect(SystemStepFixtures.read(root + "/home/deploy/.ssh/authorized_keys") == key1 + "\n")
         let apply = try await step(params).apply(in: SystemStepFixtures.context(dir))
         #expect(apply.status == .changed)
