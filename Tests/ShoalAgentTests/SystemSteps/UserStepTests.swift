@@ -40,6 +40,20 @@ struct UserStepTests {
         #expect(!FileManager.default.fileExists(atPath: root + "/home/deploy"))
     }
 
+    @Test("check mode says everything apply will do: the user's creation is in the diff the check report shows, before its key file")
+    func checkReportNamesUserCreation() async throws {
+        let check = try await step(deploy).check(in: SystemStepFixtures.context(dir))
+        let result = StepResult(index: 0, name: "deploy user", kind: UserStep.kind, status: check.status, message: check.message, diff: check.diff)
+        let report = CheckGroup.report(of: BundleResult(deliveryID: "d", bundleID: "b", taskID: nil, nodeID: "n-1", sequence: nil, status: .succeeded, startedAt: Date(), finishedAt: Date(), steps: [result]))
+        #expect(report.contains("# create user deploy\n# new folder /home/deploy/.ssh"), "\(report)")
+        let apply = try await step(deploy).apply(in: SystemStepFixtures.context(dir))
+        #expect(apply.status == .changed, "\(apply.message ?? "")")
+        let done = (apply.message ?? "").replacingOccurrences(of: "changed: ", with: "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        for action in done where !action.hasPrefix("write the authorized_keys") {
+            #expect(report.contains(action), "apply did '\(action)', which check mode did not report:\n\(report)")
+        }
+    }
+
     @Test("apply creates the deploy user key-only: shell, groups, locked password, keys 0600 in a 0700 .ssh; a second apply is unchanged")
     func createDeployUser() async throws {
         let first = try await step(deploy).apply(in: SystemStepFixtures.context(dir))

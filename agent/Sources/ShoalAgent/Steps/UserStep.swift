@@ -90,7 +90,10 @@ public struct UserStep: Step {
                 return StepOutcome(status: .unchanged, message: "user \(params.name) is as wanted")
             }
             let message = applying ? "changed: " + lines.joined(separator: "; ") : lines.map { "would " + $0 }.joined(separator: "; ")
-            return StepOutcome(status: .changed, message: message, diff: keysDiff.isEmpty ? nil : keysDiff)
+            // The diff is what a check report shows instead of the message, so it names the
+            // account changes too — "create user deploy" before the key file it makes possible.
+            let diff = actions.map { "# \($0.summary)\n" }.joined() + keysDiff
+            return StepOutcome(status: .changed, message: message, diff: diff)
         } catch let error as ShoalError {
             return .failed(error)
         } catch {
