@@ -14,10 +14,21 @@ struct ConnectionOptions: ParsableArguments {
     var operatorConfig: String?
     @Option(help: "Coordinator URL, overriding the configured one.")
     var url: String?
+    @Option(name: .customLong("signing-key"), help: "Your operator signing key, for commands that sign (default: $SHOAL_SIGNING_KEY, the operator config's signing_key, or ~/.shoal/FLEET/operator.key with --data-dir).")
+    var signingKey: String?
+
+    func connection() throws -> OperatorConnection {
+        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
+        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url)
+    }
 
     func client() throws -> APIClient {
-        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url).client()
+        try connection().client()
+    }
+
+    /// The operator's signer, for commands that send signed statements.
+    func signer() throws -> OperatorSigner {
+        try OperatorSigner.load(connection: connection(), explicitPath: signingKey)
     }
 
     /// Runs `body` with a client and always shuts the client down.

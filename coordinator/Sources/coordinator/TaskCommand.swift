@@ -33,6 +33,7 @@ struct TaskRunCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let request = try task.makeRequest()
+            let signer = try connection.signer()
             let finished = try await connection.withClient { client -> TaskView? in
                 let preview = try await client.post("/v1/tasks/preview", body: request, as: TaskPreview.self)
                 guard !preview.nodes.isEmpty else {
@@ -42,7 +43,8 @@ struct TaskRunCommand: AsyncParsableCommand {
                 if Terminal.isInteractive, !yes, !json {
                     guard Terminal.confirm("start on \(preview.nodes.count) node(s)? [y/N] ") else { return nil }
                 }
-                let created = try await client.post("/v1/tasks", body: request, as: TaskView.self)
+                let signed = try signer.sign(request, validity: try task.validFor.map { TimeInterval(try DurationText.seconds($0)) })
+                let created = try await client.post("/v1/tasks", body: signed, as: TaskView.self)
                 guard wait || follow else { return created }
                 if !json { Terminal.note("task \(created.id) started; waiting…") }
                 return try await TaskFollower(client: client, live: follow && !json).follow(taskID: created.id, limit: .seconds(request.timeoutSeconds * max(1, created.total) + 300))
@@ -77,6 +79,7 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
     @Option(help: "Task name shown in status.") var name: String?
     @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
+    @Option(name: .customLong("valid-for"), help: "How long your signature lets nodes start it (default 24h for a task, 90d for a schedule; at most 30d / 366d).") var validFor: String?
 
     func makeRequest() throws -> TaskCreateRequest {
         let sources = [command, script, file, profile].compactMap { $0 }
