@@ -15,9 +15,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Coordinator URL, overriding the configured one.")
     var url: String?
 
+    /// `--data-dir`, else `$SHOAL_DATA_DIR`.
+    var fleetDataDir: String? { dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"] }
+
+    /// Paths no task file may carry (see `OperatorConnection.protectedPaths`).
+    var protectedPaths: [String] { OperatorConnection.protectedPaths(dataDir: fleetDataDir, operatorConfig: operatorConfig) }
+
     func client() throws -> APIClient {
-        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url).client()
+        try OperatorConnection.load(dataDir: fleetDataDir, operatorConfig: operatorConfig, url: url).client()
     }
 
     /// Runs `body` with a client and always shuts the client down.

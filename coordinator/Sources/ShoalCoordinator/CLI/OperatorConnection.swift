@@ -48,6 +48,19 @@ public struct OperatorConnection: Sendable {
         )
     }
 
+    /// What a task file may never carry, whatever its `source:` says: the fleet's data
+    /// directory (CA, signing and admin keys) and the operator credential in use.
+    public static func protectedPaths(dataDir: String?, operatorConfig: String?) -> [String] {
+        var paths = dataDir.map { [$0] } ?? []
+        if let operatorConfig {
+            paths.append(operatorConfig)
+            if let text = try? SecureFile.read(operatorConfig), let form = try? YAMLConfig.decode(FileForm.self, from: text, source: operatorConfig) {
+                paths.append(form.keyFile)
+            }
+        }
+        return paths
+    }
+
     public func client() throws -> APIClient {
         APIClient(baseURL: url, tls: try ClientTLS.mutual(caPEM: caPEM, certificatePEM: certificatePEM, keyPEM: keyPEM))
     }
