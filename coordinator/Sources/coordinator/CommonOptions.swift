@@ -18,9 +18,14 @@ struct ConnectionOptions: ParsableArguments {
     var signingKey: String?
 
     func connection() throws -> OperatorConnection {
-        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url)
+        try OperatorConnection.load(dataDir: fleetDataDir, operatorConfig: operatorConfig, url: url)
     }
+
+    /// `--data-dir`, else `$SHOAL_DATA_DIR`.
+    var fleetDataDir: String? { dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"] }
+
+    /// Paths no task file may carry (see `OperatorConnection.protectedPaths`).
+    var protectedPaths: [String] { OperatorConnection.protectedPaths(dataDir: fleetDataDir, operatorConfig: operatorConfig, signingKey: signingKey) }
 
     func client() throws -> APIClient {
         try connection().client()

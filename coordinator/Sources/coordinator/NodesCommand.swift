@@ -75,7 +75,8 @@ struct NodesCommand: AsyncParsableCommand {
                         lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
                     }
                 }
-                print(lines.joined(separator: "\n"))
+                // Hostname, labels and facts are the node's word: escaped, one line each.
+                print(lines.map(TerminalText.escaped).joined(separator: "\n"))
             }
         }
     }
@@ -106,7 +107,7 @@ struct NodesCommand: AsyncParsableCommand {
                     return try await client.post("/v1/nodes/\(current.id)/labels", body: statement, as: NodeView.self)
                 }
                 if json { return try printJSON(node) }
-                print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
+                print(TerminalText.escaped("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))"))
             }
         }
     }
@@ -119,7 +120,7 @@ struct NodesCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
-                print("\(node.id) (\(node.hostname)) revoked; enroll it again with a new token to bring it back")
+                print("\(node.id) (\(TerminalText.escaped(node.hostname))) revoked; enroll it again with a new token to bring it back")
             }
         }
     }

@@ -25,7 +25,8 @@ struct ScheduleCommand: AsyncParsableCommand {
                 _ = try CronSchedule(parsing: cron)
                 let validity = try task.validFor.map { TimeInterval(try DurationText.seconds($0)) }
                 let signed = try connection.signer().sign(
-                    try task.makeRequest(), validity: validity, schedule: TaskStatement.ScheduleGrant(name: scheduleName, cron: cron)
+                    try task.makeRequest(protecting: connection.protectedPaths), validity: validity,
+                    schedule: TaskStatement.ScheduleGrant(name: scheduleName, cron: cron)
                 )
                 let request = ScheduleCreateRequest(name: scheduleName, cron: cron, task: signed)
                 let view = try await connection.withClient { try await $0.post("/v1/schedules", body: request, as: ScheduleView.self) }

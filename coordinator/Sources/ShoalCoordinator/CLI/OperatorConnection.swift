@@ -56,6 +56,26 @@ public struct OperatorConnection: Sendable {
         )
     }
 
+    /// What a task file may never carry, whatever its `source:` says: the fleet's data
+    /// directory (CA, signing and admin keys) and the operator credential in use.
+    public static func protectedPaths(dataDir: String?, operatorConfig: String?, signingKey: String? = nil) -> [String] {
+        var paths = dataDir.map { [$0] } ?? []
+        if let operatorConfig {
+            paths.append(operatorConfig)
+            if let text = try? SecureFile.read(operatorConfig), let form = try? YAMLConfig.decode(FileForm.self, from: text, source: operatorConfig) {
+                paths.append(form.keyFile)
+                if let key = form.signingKey { paths.append(key) }
+            }
+        }
+        // Signing keys and the admin folder (root keys) are never carried either.
+        if let signingKey { paths.append(signingKey) }
+        if let key = ProcessInfo.processInfo.environment["SHOAL_SIGNING_KEY"], !key.isEmpty { paths.append(key) }
+        if let dataDir, let config = try? CoordinatorConfig.parse(yaml: SecureFile.read(FleetPaths(root: dataDir).config), source: dataDir) {
+            paths.append(AdminKeys.defaultFolder(fleet: config.fleetName))
+        }
+        return paths
+    }
+
     public func client() throws -> APIClient {
         APIClient(baseURL: url, tls: try ClientTLS.mutual(caPEM: caPEM, certificatePEM: certificatePEM, keyPEM: keyPEM))
     }
