@@ -16,8 +16,13 @@ struct ConnectionOptions: ParsableArguments {
     var url: String?
 
     func client() throws -> APIClient {
+        try connection().client()
+    }
+
+    /// The credential and URL these options name.
+    func connection() throws -> OperatorConnection {
         let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url).client()
+        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url)
     }
 
     /// Runs `body` with a client and always shuts the client down.

@@ -10,6 +10,9 @@ public struct OperatorConnection: Sendable {
     public var caPEM: String
     public var certificatePEM: String
     public var keyPEM: String
+    /// Where the certificate came from (`operator renew` writes the renewed one there).
+    public var certificateFile: String
+    public var keyFile: String
 
     /// `~/.config/shoal/operator.yaml` or `--operator-config`:
     /// `url`, `ca_file`, `certificate_file`, `key_file`.
@@ -31,7 +34,8 @@ public struct OperatorConnection: Sendable {
             let form = try YAMLConfig.decode(FileForm.self, from: try SecureFile.read(operatorConfig), source: operatorConfig)
             return OperatorConnection(
                 url: override ?? form.url, caPEM: try SecureFile.read(form.caFile),
-                certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile)
+                certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile),
+                certificateFile: form.certificateFile, keyFile: form.keyFile
             )
         }
         guard let dataDir else {
@@ -44,7 +48,8 @@ public struct OperatorConnection: Sendable {
         let config = try CoordinatorConfig.parse(yaml: SecureFile.read(paths.config), source: paths.config)
         return OperatorConnection(
             url: override ?? config.advertiseURL, caPEM: try SecureFile.read(paths.caCertificate),
-            certificatePEM: try SecureFile.read(paths.adminCertificate), keyPEM: try SecureFile.read(paths.adminKey)
+            certificatePEM: try SecureFile.read(paths.adminCertificate), keyPEM: try SecureFile.read(paths.adminKey),
+            certificateFile: paths.adminCertificate, keyFile: paths.adminKey
         )
     }
 

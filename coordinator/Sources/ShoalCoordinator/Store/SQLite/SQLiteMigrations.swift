@@ -115,6 +115,9 @@ enum SQLiteMigrations {
             try SQLiteMigrations.labelAuthority(db)
             try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
         }
+        migrator.registerMigration("v5-operator-credentials") { db in
+            try SQLiteMigrations.operatorCredentials(db)
+        }
         return migrator
     }
 }
