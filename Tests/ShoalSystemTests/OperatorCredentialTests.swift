@@ -16,6 +16,25 @@ struct OperatorCredentialTests {
         return fleet.root + "/\(name)/operator.yaml"
     }
 
+    /// A credential signed with the fleet CA here, with dates no command would give: one near
+    /// its end, or about to expire. The coordinator records it at its first use.
+    func handMade(_ fleet: TestFleet, _ name: String, validity: TimeInterval, issued: Date) throws -> String {
+        let ca = try CertificateAuthority(certificatePEM: SecureFile.read(fleet.dataDir + "/ca.crt"), keyPEM: SecureFile.read(fleet.dataDir + "/ca.key"))
+        let key = NodeKey()
+        let certificate = try ca.issueClientCertificate(
+            csr: .parse(pem: try key.certificateSigningRequestPEM(commonName: name)), identity: PeerIdentity(role: .operator, name: name),
+            validity: validity, now: issued
+        )
+        let dir = fleet.root + "/" + name
+        try SecureFile.makeDirectory(dir)
+        try SecureFile.write(key.pemText, to: dir + "/\(name).key")
+        try SecureFile.write(try certificate.pemText, to: dir + "/\(name).crt", mode: 0o644)
+        try SecureFile.write(try SecureFile.read(fleet.dataDir + "/ca.crt"), to: dir + "/ca.crt", mode: 0o644)
+        let config = "url: \(fleet.url)\nca_file: \(dir)/ca.crt\ncertificate_file: \(dir)/\(name).crt\nkey_file: \(dir)/\(name).key\n"
+        try SecureFile.write(config, to: dir + "/operator.yaml")
+        return dir + "/operator.yaml"
+    }
+
     func cli(_ config: String, _ arguments: [String]) throws -> CommandResult {
         try runCommand(TestFleet.coordinatorBinary, arguments + ["--operator-config", config])
     }
@@ -41,6 +60,7 @@ struct OperatorCredentialTests {
         try await TestFleet.with { fleet in
             try await fleet.startCoordinator()
             let config = try create(fleet, "olga", role: "operator")
+            let otto = try create(fleet, "otto", role: "operator")
             // One client for both requests: its pooled connection is kept alive in between.
             let olga = try OperatorConnection.load(dataDir: nil, operatorConfig: config, url: nil).client()
             #expect(try await olga.get("/v1/nodes", as: NodeListResponse.self).nodes.isEmpty)
@@ -55,6 +75,12 @@ struct OperatorCredentialTests {
             #expect(refused.code == 403)
             #expect(refused.body.contains("auth.certificate_revoked"))
             #expect(try cli(config, ["nodes", "list"]).stderr.contains("auth.certificate_revoked"))
+            #expect(try cli(config, ["operator", "renew"]).stderr.contains("auth.certificate_revoked"))
+            // Everyone else goes on: the admin, and another operator.
+            #expect(try fleet.cli(["nodes", "list"]).status == 0)
+            #expect(try cli(otto, ["nodes", "list"]).status == 0)
+            // olga has no signing key in the trust document, so there is nothing more to say.
+            #expect(!revoke.stdout.contains("root revoke-operator"))
 
             let listed = try list(fleet)
             let entry = try #require(listed.first { $0.name == "olga" })
@@ -87,6 +113,10 @@ struct OperatorCredentialTests {
             let ada = try create(fleet, "ada", role: "admin")
             let revoked = try cli(ada, ["operator", "revoke", "admin"])
             #expect(revoked.status == 0, "\(revoked.stderr)")
+            // init put admin's signing key in the trust document: revoking the TLS credential
+            // leaves it, and the output says how to take it back too.
+            #expect(revoked.stdout.contains("admin still holds a signing key in the trust document"))
+            #expect(revoked.stdout.contains("coordinator root revoke-operator admin"))
             #expect(try fleet.cli(["nodes", "list"]).stderr.contains("auth.certificate_revoked"))
             let herself = try cli(ada, ["operator", "revoke", "ada"])
             #expect(herself.status == 1)
@@ -137,6 +167,53 @@ struct OperatorCredentialTests {
             #expect(try #require(CertificateChecks.expiry(pem: try SecureFile.read(fleet.dataDir + "/admin.crt"))) > adminBefore)
             #expect(try fleet.cli(["nodes", "list"]).status == 0)
             #expect(try list(fleet).filter { $0.name == "admin" }.count == 2)
+
+            // Revoking the name stops the renewed certificate and the one it renewed.
+            #expect(try fleet.cli(["operator", "revoke", "rita"]).status == 0)
+            #expect(try cli(config, ["nodes", "list"]).stderr.contains("auth.certificate_revoked"))
+            let oldAfter = try curl(["--cacert", fleet.dataDir + "/ca.crt", "--cert", fleet.root + "/rita/first.crt", "--key", fleet.root + "/rita/rita.key", fleet.url + "/v1/nodes"])
+            #expect(oldAfter.code == 403)
+            #expect(oldAfter.body.contains("auth.certificate_revoked"))
+        }
+    }
+
+    @Test func theCLIRenewsACredentialInTheLastThirdOfItsLifeByItself() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            // 90 days issued 70 days ago: 20 days left, inside the last third.
+            let config = try handMade(fleet, "nina", validity: 90 * 86400, issued: Date().addingTimeInterval(-70 * 86400))
+            let listed = try cli(config, ["nodes", "list", "--json"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(listed.stderr.contains("renewed operator nina"))
+            // The note is on stderr: stdout is still the command's JSON.
+            #expect((try? WireCoding.decode(NodeListResponse.self, from: Data(listed.stdout.utf8))) != nil)
+            let expiry = try #require(CertificateChecks.expiry(pem: try SecureFile.read(fleet.root + "/nina/nina.crt")))
+            #expect(abs(expiry.timeIntervalSinceNow - 90 * 86400) < 60)
+            let rows = try list(fleet).filter { $0.name == "nina" }
+            #expect(rows.count == 2)
+            #expect(rows.contains { $0.renewalOf != nil && $0.issuedBy == "operator nina" })
+
+            // Fresh now: the next command does not renew again.
+            let again = try cli(config, ["nodes", "list"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(!again.stderr.contains("renewed"))
+            #expect(try list(fleet).filter { $0.name == "nina" }.count == 2)
+        }
+    }
+
+    @Test func expiryIsCheckedOnEveryRequestAlsoOnAKeptAliveConnection() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            let config = try handMade(fleet, "ivan", validity: 4, issued: Date())
+            let ivan = try OperatorConnection.load(dataDir: nil, operatorConfig: config, url: nil).client()
+            #expect(try await ivan.get("/v1/nodes", as: NodeListResponse.self).nodes.isEmpty)
+            try await Task.sleep(for: .seconds(5))
+            #expect(await code { _ = try await ivan.get("/v1/nodes", as: NodeListResponse.self) } == .certificateExpired)
+            await ivan.shutdown()
+            // Too late to renew: a new connection fails at the handshake, and the CLI says so.
+            let renew = try cli(config, ["operator", "renew"])
+            #expect(renew.status != 0)
+            #expect(try list(fleet).first { $0.name == "ivan" }?.status == .expired)
         }
     }
 

@@ -65,8 +65,15 @@ public struct OperatorRevokeRequest: Codable, Sendable {
 
 public struct OperatorRevokeResponse: Codable, Sendable {
     public var revoked: [OperatorCredentialView]
+    /// Names whose signing key the current trust document still grants. Revoking the TLS
+    /// credential does not touch it: tasks and schedules already signed with it still run on
+    /// agents until a root holder runs `coordinator root revoke-operator NAME`.
+    public var signingKeyStillTrusted: [String]
 
-    public init(revoked: [OperatorCredentialView]) { self.revoked = revoked }
+    public init(revoked: [OperatorCredentialView], signingKeyStillTrusted: [String] = []) {
+        self.revoked = revoked
+        self.signingKeyStillTrusted = signingKeyStillTrusted
+    }
 }
 
 /// `POST /v1/operators/renew` (any operator role, with the certificate to renew): a CSR for

@@ -14,20 +14,36 @@ struct ConnectionOptions: ParsableArguments {
     var operatorConfig: String?
     @Option(help: "Coordinator URL, overriding the configured one.")
     var url: String?
+    @Option(name: .customLong("signing-key"), help: "Your operator signing key, for commands that sign (default: $SHOAL_SIGNING_KEY, the operator config's signing_key, or ~/.shoal/FLEET/operator.key with --data-dir).")
+    var signingKey: String?
+
+    func connection() throws -> OperatorConnection {
+        try OperatorConnection.load(dataDir: fleetDataDir, operatorConfig: operatorConfig, url: url)
+    }
+
+    /// `--data-dir`, else `$SHOAL_DATA_DIR`.
+    var fleetDataDir: String? { dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"] }
+
+    /// Paths no task file may carry (see `OperatorConnection.protectedPaths`).
+    var protectedPaths: [String] { OperatorConnection.protectedPaths(dataDir: fleetDataDir, operatorConfig: operatorConfig, signingKey: signingKey) }
 
     func client() throws -> APIClient {
         try connection().client()
     }
 
-    /// The credential and URL these options name.
-    func connection() throws -> OperatorConnection {
-        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url)
+    /// The operator's signer, for commands that send signed statements.
+    func signer() throws -> OperatorSigner {
+        try OperatorSigner.load(connection: connection(), explicitPath: signingKey)
     }
 
-    /// Runs `body` with a client and always shuts the client down.
+    /// Runs `body` with a client and always shuts the client down. A certificate in the last
+    /// third of its life is renewed first (`OperatorConnection.renewedIfDue`); what happened is
+    /// said on stderr, so stdout stays the command's own.
     func withClient<T>(_ body: (APIClient) async throws -> T) async throws -> T {
-        let client = try client()
+        let current = try await connection().renewedIfDue { note in
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
+        let client = try current.client()
         do {
             let value = try await body(client)
             await client.shutdown()

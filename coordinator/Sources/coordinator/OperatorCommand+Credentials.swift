@@ -33,7 +33,7 @@ extension OperatorCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke an operator credential (admin only): refused from its next request on.",
-            discussion: "NAME revokes every certificate issued under that name (renewals included); --serial revokes one ('operator list' shows serials). The last active admin credential cannot be revoked: issue another admin first."
+            discussion: "NAME revokes every certificate issued under that name (renewals included); --serial revokes one ('operator list' shows serials). The last active admin credential cannot be revoked: issue another admin first. This revokes the TLS credential only (the API refuses it); an operator's signing key in the root-signed trust document is separate: 'coordinator root revoke-operator NAME' stops the tasks and schedules it signed, on the API and on every agent."
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Operator name.") var name: String?
@@ -51,7 +51,13 @@ extension OperatorCommand {
                     print("\(name ?? serial ?? ""): already revoked; nothing changed")
                 }
                 for credential in response.revoked {
-                    print("revoked \(credential.role) \(credential.name), serial \(credential.serial): refused from its next request")
+                    print("revoked operator \(credential.name) (\(credential.role)), serial \(credential.serial): its next request is refused (auth.certificate_revoked)")
+                }
+                for name in response.signingKeyStillTrusted {
+                    print("""
+                    \(name) still holds a signing key in the trust document: tasks and schedules already signed with it keep running on agents.
+                    To stop them, a root holder runs: coordinator root revoke-operator \(name)
+                    """)
                 }
             }
         }
@@ -59,8 +65,8 @@ extension OperatorCommand {
 
     struct Renew: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Renew your own operator credential before it expires: same name, role and key.",
-            discussion: "Writes the new certificate over the one in use: the certificate_file of --operator-config, or admin.crt with --data-dir. It lasts as long as the one it renews (at most 365 days). The previous certificate stays valid until it expires or is revoked. An expired credential cannot renew itself: ask an admin for a new one ('operator create')."
+            abstract: "Renew your own operator credential now: same name, role and key.",
+            discussion: "Writes the new certificate over the one in use: the certificate_file of --operator-config, or admin.crt with --data-dir. It lasts as long as the one it renews (at most 365 days). The previous certificate stays valid until it expires or is revoked. Every other command renews the credential by itself once it is in the last third of its life (if the certificate file is writable); this one renews at once. An expired credential cannot renew itself: ask an admin for a new one ('operator create')."
         )
         @OptionGroup var connection: ConnectionOptions
 

@@ -88,4 +88,15 @@ public protocol FleetStore: Sendable {
 
     // Audit
     func audit(_ record: AuditRecord) async throws
+
+    // Trust (docs/trust.md)
+    /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
+    func trustDocuments(after version: Int) async throws -> [TrustDocumentRecord]
+    func latestTrustDocument() async throws -> TrustDocumentRecord?
+    /// Stores a document the caller has checked; refused (`trust.rollback`) unless it is newer
+    /// than every stored one, atomically.
+    func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditRecord?) async throws
+    /// Sets a node's labels to what an operator-signed statement says, if `version` is the
+    /// node's next label version (`labels.refused` otherwise).
+    func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?) async throws -> NodeRecord?
 }

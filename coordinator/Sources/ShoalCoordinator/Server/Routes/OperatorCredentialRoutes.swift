@@ -52,7 +52,12 @@ struct OperatorCredentialRoutes: Sendable {
             if !revoked.isEmpty {
                 try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "operator.revoke", detail: revoked.map { "\($0.role.rawValue) \($0.name), serial \($0.serial)" }.joined(separator: "; ")))
             }
-            return try JSONResponse.make(OperatorRevokeResponse(revoked: revoked.map { $0.view(at: now) }))
+            // The signing key in the trust document is a separate grant that only the root can take back.
+            let names = Set((revoked.isEmpty ? [name].compactMap { $0 } : revoked.map(\.name)))
+            let granted = Set(fleet.trust.current?.document.operators.map(\.name) ?? [])
+            return try JSONResponse.make(OperatorRevokeResponse(
+                revoked: revoked.map { $0.view(at: now) }, signingKeyStillTrusted: names.intersection(granted).sorted()
+            ))
         }
         holder.post("renew") { request, context in
             try await renew(request, context: context)
