@@ -8,8 +8,10 @@ import Testing
 /// the last third of the certificate's life only, and a renewal that fails leaves the
 /// credential as it was. The coordinator here is an address nothing listens on, so any
 /// attempt to renew shows up as a note.
-@Suite struct OperatorCredentialRenewalTests {
+@Suite final class OperatorCredentialRenewalTests {
     let directory = NSTemporaryDirectory() + "shoal-renewal-" + RandomID.make(bytes: 6)
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     func connection(validity: TimeInterval, issued: Date) throws -> OperatorConnection {
         try SecureFile.makeDirectory(directory)

@@ -6,15 +6,17 @@ import Testing
 
 /// Operator credentials at the store, on a real SQLite file: status, revocation by name and
 /// by serial, and the last active admin that cannot be revoked.
-@Suite struct OperatorCredentialStoreTests {
+@Suite final class OperatorCredentialStoreTests {
+    let directory = NSTemporaryDirectory() + "shoal-operators-" + RandomID.make(bytes: 6)
     let store: SQLiteFleetStore
     let now = Date()
 
     init() throws {
-        let directory = NSTemporaryDirectory() + "shoal-operators-" + RandomID.make(bytes: 6)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteFleetStore(path: directory + "/fleet.db")
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     @discardableResult
     func add(_ serial: String, _ name: String, _ role: PeerIdentity.Role, expiresIn: TimeInterval = 86400, renewalOf: String? = nil) async throws -> OperatorCredentialRecord {
