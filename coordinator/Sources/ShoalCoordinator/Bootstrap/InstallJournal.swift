@@ -24,13 +24,16 @@ struct InstallJournal: Sendable {
         entries.append(Entry(undo: undo, commit: nil, controlsService: true))
     }
 
-    /// One shell script undoing everything recorded: files newest first, then the service
+    /// One shell script undoing everything recorded: the agent stopped first (a unit with
+    /// `Restart=always` and `StateDirectory=` would otherwise restart and recreate its state
+    /// directory while the files are being removed), files newest first, then the service
     /// commands oldest first; each step runs even if an earlier one fails.
     var undoScript: String {
         let files = entries.filter { !$0.controlsService }.reversed().map(\.undo)
         let services = entries.filter(\.controlsService).map(\.undo)
+        let stop = services.isEmpty ? [] : ["systemctl stop \(AgentInstallLayout.unitName)"]
         let reload = services.isEmpty ? [] : ["systemctl daemon-reload"]
-        return (files + reload + services).map { $0 + " || true" }.joined(separator: "\n")
+        return (stop + files + reload + services).map { $0 + " || true" }.joined(separator: "\n")
     }
 
     var commitScript: String {
