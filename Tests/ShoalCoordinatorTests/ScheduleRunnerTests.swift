@@ -18,7 +18,7 @@ import Testing
         try await fleet.store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 1, usesCount: 0, labelsJSON: "{\"role\":\"db\"}", createdBy: "test"
-        ))
+        ), audit: .test("token.create"))
         _ = try await fleet.store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node("n-a", $0) }
         let logger = Logger(label: "test")
         runner = ScheduleRunner(fleet: fleet, engine: RolloutEngine(fleet: fleet, notifier: WorkNotifier(), logger: logger), logger: logger)
@@ -29,7 +29,7 @@ import Testing
         let request = TaskCreateRequest(name: name, steps: [step], selector: selector, timeoutSeconds: 60, expiresInSeconds: 600)
         try await fleet.store.insertSchedule(ScheduleRecord(
             name: name, cron: cron, requestJSON: try request.jsonText(), createdAt: Date(), createdBy: "test", nextRunAt: due
-        ))
+        ), audit: .test("schedule.add"))
     }
 
     @Test func aDueScheduleStartsARolloutAndMovesToItsNextTime() async throws {

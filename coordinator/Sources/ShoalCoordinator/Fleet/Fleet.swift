@@ -9,6 +9,8 @@ public struct Fleet: Sendable {
     public var caPEM: String
     public var signingKey: BundleSigningKey
     public var store: any FleetStore
+    /// The coordinator's own key use, counted (see KeyUseCounter).
+    public var keyUse = KeyUseCounter()
 
     public static func load(dataDir: String) throws -> Fleet {
         let paths = FleetPaths(root: dataDir)

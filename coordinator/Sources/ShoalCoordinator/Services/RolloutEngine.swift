@@ -153,7 +153,7 @@ public final class RolloutEngine: Service, Sendable {
         let expiry = fleet.config.seconds(\.bundleExpiry)
         // The node's labels at signing time, for `when` conditions and templates on the node.
         let labels = try await fleet.store.node(id: delivery.nodeID)?.labels ?? [:]
-        return try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
+        let queued = try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
             let payload = BundlePayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)), timeoutSeconds: request.timeoutSeconds,
@@ -162,5 +162,7 @@ public final class RolloutEngine: Service, Sendable {
             )
             return try payload.signed(with: key).jsonText()
         }
+        if queued != nil { fleet.keyUse.record(keyID: key.publicKey.keyID, use: .deliverySigned, at: now) }
+        return queued
     }
 }

@@ -5,7 +5,8 @@ import X509
 import ShoalCore
 
 /// Operator routes: nodes, tokens, tasks. Reads need any operator role; changes need
-/// `operator` or `admin`; tokens need `admin`. Every change is written to the audit log.
+/// `operator` or `admin`; tokens need `admin`. Every change is written to the audit chain in
+/// its own transaction (see `AuditEntry+Changes`).
 struct OperatorRoutes: Sendable {
     let fleet: Fleet
     let engine: RolloutEngine
@@ -37,19 +38,19 @@ struct OperatorRoutes: Sendable {
                 labels[key] = value
             }
             for key in body.remove { labels.removeValue(forKey: key) }
-            guard let updated = try await fleet.store.updateLabels(nodeID: id, labelsJSON: try labels.jsonText()) else {
+            let audit = AuditEntry.nodeLabelsChanged(nodeID: id, set: body.set, removed: body.remove, by: try context.requirePeer())
+            guard let updated = try await fleet.store.updateLabels(nodeID: id, labelsJSON: try labels.jsonText(), audit: audit) else {
                 throw ShoalError(.notFound, "no node \(id)")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "node.labels", detail: "node \(id): set \(body.set), removed \(body.remove)"))
             return try JSONResponse.make(updated.view)
         }
         admin.post("nodes/{id}/revoke") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()
-            guard let node = try await fleet.store.revoke(nodeID: id, reason: "revoked by \(peer.description)", now: Date()) else {
+            let now = Date()
+            guard let node = try await fleet.store.revoke(nodeID: id, reason: "revoked by \(peer.description)", now: now, audit: .nodeRevoked(nodeID: id, by: peer, at: now)) else {
                 throw ShoalError(.notFound, "no node \(id); 'coordinator nodes list' shows the fleet")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "node.revoke", detail: "node \(id) (\(node.hostname))"))
             engine.nudge()
             return try JSONResponse.make(node.view)
         }
@@ -67,9 +68,10 @@ struct OperatorRoutes: Sendable {
             let certificate = try fleet.ca.issueClientCertificate(
                 csr: csr, identity: PeerIdentity(role: body.role, name: body.name), validity: TimeInterval(body.validityDays * 86400)
             )
-            try await fleet.store.audit(AuditRecord(
-                at: Date(), actor: peer.description, action: "operator.create",
-                detail: "\(body.role.rawValue) \(body.name), serial \(certificate.serialHex), \(body.validityDays) days"
+            // No row of its own: the entry is the record. If it cannot be written, the
+            // certificate is never handed out.
+            try await fleet.store.appendAudit(.operatorCreated(
+                name: body.name, role: body.role, serial: certificate.serialHex, validityDays: body.validityDays, by: peer
             ))
             return try JSONResponse.make(
                 OperatorCreateResponse(certificate: try certificate.pemText, caCertificate: fleet.caPEM, url: fleet.config.advertiseURL),
@@ -94,10 +96,12 @@ struct OperatorRoutes: Sendable {
         write.post("tasks/{id}/cancel") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()
-            guard let task = try await fleet.store.requestCancel(taskID: id, reason: "cancelled by \(peer.description)", now: Date()) else {
+            let now = Date()
+            guard let task = try await fleet.store.requestCancel(
+                taskID: id, reason: "cancelled by \(peer.description)", now: now, audit: .taskCancelled(taskID: id, by: peer, at: now)
+            ) else {
                 throw ShoalError(.notFound, "no task \(id)")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "task.cancel", detail: "task \(id)"))
             engine.nudge()
             return try JSONResponse.make(try await planner.view(of: task))
         }

@@ -24,8 +24,7 @@ struct ScheduleRoutes: Sendable {
                 name: body.name, cron: cron.description, requestJSON: try body.task.jsonText(), createdAt: now,
                 createdBy: peer.name, nextRunAt: cron.next(after: now)
             )
-            try await fleet.store.insertSchedule(record)
-            try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "schedule.add", detail: "schedule \(body.name) '\(body.cron)'"))
+            try await fleet.store.insertSchedule(record, audit: .scheduleAdded(record, by: peer))
             return try JSONResponse.make(Self.view(record), status: .created)
         }
         read.get { _, _ in
@@ -38,10 +37,9 @@ struct ScheduleRoutes: Sendable {
         }
         write.delete("{name}") { _, context in
             let name = try context.parameters.require("name")
-            guard try await fleet.store.deleteSchedule(name: name) else {
+            guard try await fleet.store.deleteSchedule(name: name, audit: .scheduleRemoved(name: name, by: try context.requirePeer())) else {
                 throw ShoalError(.notFound, "no schedule named '\(name)'; 'coordinator schedule list' shows them")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "schedule.remove", detail: "schedule \(name)"))
             return try JSONResponse.make(["removed": name])
         }
     }

@@ -115,6 +115,9 @@ enum SQLiteMigrations {
             try SQLiteMigrations.labelAuthority(db)
             try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
         }
+        migrator.registerMigration("v6-audit-chain") { db in
+            try SQLiteMigrations.auditChain(db)
+        }
         return migrator
     }
 }
