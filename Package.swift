@@ -124,11 +124,12 @@ let package = Package(
         ),
         .target(
             name: "ShoalTestSupport",
+            dependencies: ["ShoalCore"],
             path: "Tests/ShoalTestSupport"
         ),
         .testTarget(
             name: "ShoalCoreTests",
-            dependencies: ["ShoalCore", .product(name: "X509", package: "swift-certificates")],
+            dependencies: ["ShoalCore", "ShoalTestSupport", .product(name: "X509", package: "swift-certificates")],
             path: "Tests/ShoalCoreTests"
         ),
         .testTarget(

@@ -65,7 +65,7 @@ import Testing
         try await store.createTask(task, deliveries: [
             DeliveryRecord(id: "b-1", taskID: "t-1", nodeID: "n-a", position: 0, isCanary: false, createdAt: Date()),
         ], audit: .test("task.create", actor: "alice"))
-        _ = try await store.updateLabels(nodeID: "n-a", labelsJSON: "{\"env\":\"prod\"}", audit: .test("node.labels"))
+        _ = try await store.setLabels(nodeID: "n-a", labelsJSON: "{\"env\":\"prod\"}", version: 1, statementJSON: nil, audit: .test("node.labels"))
         _ = try await store.requestCancel(taskID: "t-1", reason: "test", now: Date(), audit: .test("task.cancel"))
         try await store.insertSchedule(schedule("nightly"), audit: .test("schedule.add"))
         #expect(try await store.deleteSchedule(name: "nightly", audit: .test("schedule.remove")))
@@ -111,7 +111,7 @@ import Testing
             try await store.insertSchedule(schedule("nightly"), audit: .test("schedule.add"))
         }
         #expect(try await store.revoke(nodeID: "n-nobody", reason: "test", now: Date(), audit: .test("node.revoke")) == nil)
-        #expect(try await store.updateLabels(nodeID: "n-nobody", labelsJSON: "{}", audit: .test("node.labels")) == nil)
+        #expect(try await store.setLabels(nodeID: "n-nobody", labelsJSON: "{}", version: 1, statementJSON: nil, audit: .test("node.labels")) == nil)
         #expect(try await store.requestCancel(taskID: "t-nothing", reason: "test", now: Date(), audit: .test("task.cancel")) == nil)
         #expect(try await store.deleteSchedule(name: "weekly", audit: .test("schedule.remove")) == false)
         #expect(try await store.auditHead() == before)
@@ -137,7 +137,7 @@ import Testing
         }
         #expect(try await store.node(id: "n-a")?.status == .ready)
         await #expect(throws: (any Error).self) {
-            _ = try await store.updateLabels(nodeID: "n-a", labelsJSON: "{\"env\":\"prod\"}", audit: .test("node.labels"))
+            _ = try await store.setLabels(nodeID: "n-a", labelsJSON: "{\"env\":\"prod\"}", version: 1, statementJSON: nil, audit: .test("node.labels"))
         }
         #expect(try await store.node(id: "n-a")?.labels == [:])
         await #expect(throws: (any Error).self) {

@@ -28,6 +28,10 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var labels: [String: String]?
     /// Overrides the hostname the node reports (several agents on one machine, tests, demos).
     public var nodeName: String?
+    /// The fleet root's fingerprint (`sha256:…`, printed by `coordinator init` and `root init`):
+    /// the first trust document must name these roots. Without it the first document is
+    /// trusted as the enrollment's answer (trust on first use, under the pinned CA).
+    public var trustRoot: String?
     /// Recurring checks whose latest results go with every heartbeat.
     public var healthChecks: [NodeHealthCheck]?
 
@@ -42,6 +46,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         case pollWait = "poll_wait"
         case labels
         case nodeName = "node_name"
+        case trustRoot = "trust_root"
         case healthChecks = "health_checks"
     }
 

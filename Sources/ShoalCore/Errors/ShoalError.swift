@@ -100,7 +100,8 @@ extension ShoalError {
     /// How both command-line programs report an error: one line on stderr with the code,
     /// and the exit status (2 for a bad argument or task file, 1 otherwise).
     public func reportOnStandardError() -> Int32 {
-        FileHandle.standardError.write(Data("error: \(message) [\(code.rawValue)]\n".utf8))
+        // Messages can quote what a node or a file said; escaped so it cannot act on the terminal.
+        FileHandle.standardError.write(Data("error: \(TerminalText.escapedKeepingLines(message)) [\(code.rawValue)]\n".utf8))
         return [.invalidArgument, .taskInvalid, .taskFileMissing, .stepUnknownKind, .stepUndefinedVariable].contains(code) ? 2 : 1
     }
 }

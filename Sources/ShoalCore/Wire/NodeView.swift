@@ -11,6 +11,8 @@ public struct NodeView: Codable, Sendable {
     /// Labels the node reported about itself; selectors reach them only as `claimed.KEY`.
     /// Absent from coordinators older than this field.
     public var claimedLabels: [String: String]?
+    /// 0 for the join token's labels; each signed label change raises it by one.
+    public var labelsVersion: Int?
     public var enrolledAt: Date
     public var lastHeartbeatAt: Date?
     public var facts: NodeFacts?
@@ -18,7 +20,7 @@ public struct NodeView: Codable, Sendable {
     public var certificateExpiresAt: Date?
 
     public init(
-        id: String, hostname: String, status: String, labels: [String: String], claimedLabels: [String: String]? = nil, enrolledAt: Date,
+        id: String, hostname: String, status: String, labels: [String: String], claimedLabels: [String: String]? = nil, labelsVersion: Int? = nil, enrolledAt: Date,
         lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?
     ) {
         self.id = id
@@ -26,6 +28,7 @@ public struct NodeView: Codable, Sendable {
         self.status = status
         self.labels = labels
         self.claimedLabels = claimedLabels
+        self.labelsVersion = labelsVersion
         self.enrolledAt = enrolledAt
         self.lastHeartbeatAt = lastHeartbeatAt
         self.facts = facts
@@ -37,14 +40,4 @@ public struct NodeView: Codable, Sendable {
 public struct NodeListResponse: Codable, Sendable {
     public var nodes: [NodeView]
     public init(nodes: [NodeView]) { self.nodes = nodes }
-}
-
-/// `POST /v1/nodes/{id}/labels`: set and remove labels.
-public struct LabelUpdateRequest: Codable, Sendable {
-    public var set: [String: String]
-    public var remove: [String]
-    public init(set: [String: String], remove: [String]) {
-        self.set = set
-        self.remove = remove
-    }
 }

@@ -34,7 +34,7 @@ final class TestFleet: @unchecked Sendable {
         dataDir = root + "/coordinator"
         port = freePort()
         let url = "https://127.0.0.1:\(port)"
-        let result = try runCommand(Self.coordinatorBinary, ["init", "--data-dir", dataDir, "--advertise", url, "--listen", "127.0.0.1:\(port)"])
+        let result = try runCommand(Self.coordinatorBinary, ["init", "--data-dir", dataDir, "--advertise", url, "--listen", "127.0.0.1:\(port)", "--admin-dir", root + "/admin"])
         guard result.status == 0 else { throw ShoalError(.internalError, "coordinator init failed: \(result.stderr)") }
         // Short liveness windows so down/ready transitions happen within a test.
         let configPath = dataDir + "/coordinator.yaml"
@@ -81,8 +81,18 @@ final class TestFleet: @unchecked Sendable {
     /// An API client holding the admin credential `init` made.
     func admin() -> APIClient { adminClient }
 
-    func cli(_ arguments: [String]) throws -> CommandResult {
-        try runCommand(Self.coordinatorBinary, arguments + ["--data-dir", dataDir])
+    /// The admin folder `init` made: the fleet root and the admin's operator signing key.
+    var adminDir: String { root + "/admin" }
+    var signingKeyPath: String { adminDir + "/operator.key" }
+
+    /// The coordinator CLI as the admin, signing with the admin's operator key.
+    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try runCommand(Self.coordinatorBinary, arguments + ["--data-dir", dataDir], environment: ["SHOAL_SIGNING_KEY": signingKeyPath].merging(environment) { $1 })
+    }
+
+    /// The admin's signer, for tests that post signed requests themselves.
+    func signer() throws -> OperatorSigner {
+        OperatorSigner(name: "admin", key: try OperatorKeyFile.load(signingKeyPath))
     }
 
     func token(uses: Int = 1, ttl: String = "10m", labels: [String] = []) throws -> String {

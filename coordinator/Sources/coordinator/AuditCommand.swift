@@ -41,7 +41,7 @@ struct AuditCommand: AsyncParsableCommand {
                     return ["\(stored.seq)", Timestamp.format(entry.at), who, entry.action, entry.target.summary, entry.selector ?? "", entry.result]
                 }
                 print(TablePrinter.render(
-                    header: ["SEQ", "AT", "WHO", "ACTION", "TARGET", "SELECTOR", "RESULT"], rows: rows.map { $0.map(AuditCommand.escaped) }
+                    header: ["SEQ", "AT", "WHO", "ACTION", "TARGET", "SELECTOR", "RESULT"], rows: rows.map { $0.map(TerminalText.escaped) }
                 ))
             }
         }
@@ -50,7 +50,7 @@ struct AuditCommand: AsyncParsableCommand {
             let response = try await connection.withClient { try await $0.get("/v1/audit/legacy", as: LegacyAuditResponse.self) }
             if json { return try printJSON(response) }
             let rows = response.rows.map { ["\($0.id)", Timestamp.format($0.at), $0.actor, $0.action, $0.detail] }
-            print(TablePrinter.render(header: ["ID", "AT", "ACTOR", "ACTION", "DETAIL"], rows: rows.map { $0.map(AuditCommand.escaped) }))
+            print(TablePrinter.render(header: ["ID", "AT", "ACTOR", "ACTION", "DETAIL"], rows: rows.map { $0.map(TerminalText.escaped) }))
         }
     }
 
@@ -64,7 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let response = try await connection.withClient { try await $0.get("/v1/audit/keys", as: KeyUseResponse.self) }
                 if json { return try printJSON(response) }
                 let rows = response.keys.map { [$0.keyID, $0.use, "\($0.count)", Timestamp.format($0.firstAt), Timestamp.format($0.lastAt)] }
-                print(TablePrinter.render(header: ["KEY", "USE", "COUNT", "FIRST", "LAST"], rows: rows.map { $0.map(AuditCommand.escaped) }))
+                print(TablePrinter.render(header: ["KEY", "USE", "COUNT", "FIRST", "LAST"], rows: rows.map { $0.map(TerminalText.escaped) }))
             }
         }
     }
@@ -82,27 +82,5 @@ struct AuditCommand: AsyncParsableCommand {
         guard !parameters.isEmpty else { return base }
         let query = parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
         return base + "?" + query.joined(separator: "&")
-    }
-
-    /// One table cell, safe to print: every control character, DEL, C1 control and bidi
-    /// override shown as an escape (`\n`, `\x1b`, `\u{202e}`), so an entry cannot rewrite the
-    /// terminal. Entries hold operator-chosen names and labels and node-reported hostnames.
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: result += "\\n"
-            case 0x09: result += "\\t"
-            case 0x0D: result += "\\r"
-            case 0x00...0x1F, 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            case 0x80...0x9F, 0x202A...0x202E, 0x2066...0x2069:
-                result += "\\u{\(String(scalar.value, radix: 16))}"
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 }

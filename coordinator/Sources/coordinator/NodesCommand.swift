@@ -75,7 +75,8 @@ struct NodesCommand: AsyncParsableCommand {
                         lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
                     }
                 }
-                print(lines.joined(separator: "\n"))
+                // Hostname, labels and facts are the node's word: escaped, one line each.
+                print(lines.map(TerminalText.escaped).joined(separator: "\n"))
             }
         }
     }
@@ -95,11 +96,18 @@ struct NodesCommand: AsyncParsableCommand {
                 guard !changes.isEmpty else { throw ShoalError(.invalidArgument, "give at least one k=v or k-") }
                 let remove = changes.filter { $0.hasSuffix("-") && !$0.contains("=") }.map { String($0.dropLast()) }
                 let set = try LabelText.parse(changes.filter { !($0.hasSuffix("-") && !$0.contains("=")) })
-                let node = try await connection.withClient {
-                    try await $0.post("/v1/nodes/\(id)/labels", body: LabelUpdateRequest(set: set, remove: remove), as: NodeView.self)
+                let signer = try connection.signer()
+                let node = try await connection.withClient { client in
+                    // The whole new label set, signed as the next version of the node's labels.
+                    let current = try await client.get("/v1/nodes/\(id)", as: NodeView.self)
+                    var labels = current.labels
+                    for (key, value) in set { labels[key] = value }
+                    for key in remove { labels.removeValue(forKey: key) }
+                    let statement = try signer.signLabels(nodeID: current.id, labels: labels, currentVersion: current.labelsVersion ?? 0)
+                    return try await client.post("/v1/nodes/\(current.id)/labels", body: statement, as: NodeView.self)
                 }
                 if json { return try printJSON(node) }
-                print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
+                print(TerminalText.escaped("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))"))
             }
         }
     }
@@ -112,7 +120,7 @@ struct NodesCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
-                print("\(node.id) (\(node.hostname)) revoked; enroll it again with a new token to bring it back")
+                print("\(node.id) (\(TerminalText.escaped(node.hostname))) revoked; enroll it again with a new token to bring it back")
             }
         }
     }

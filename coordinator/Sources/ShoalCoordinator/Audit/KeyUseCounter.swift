@@ -36,6 +36,14 @@ public final class KeyUseCounter: Sendable {
         recorded.signal()
     }
 
+    /// Counts each trust document served once per root key that signed it, so operators can
+    /// see which root signatures the coordinator hands out, and how often.
+    public func recordTrustServed(_ envelopes: [DSSEEnvelope], at: Date = Date()) {
+        for envelope in envelopes {
+            for keyID in Set(envelope.signatures.map(\.keyid)) { record(keyID: keyID, use: .trustServed, at: at) }
+        }
+    }
+
     /// Adds everything counted so far to `store`. Counts a failed write could not store are
     /// kept for the next flush.
     public func flush(into store: any FleetStore) async throws {

@@ -26,6 +26,7 @@ public enum CoordinatorServer {
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
         ScheduleRoutes(fleet: fleet).add(to: router)
+        TrustRoutes(fleet: fleet).add(to: router)
         AuditRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 

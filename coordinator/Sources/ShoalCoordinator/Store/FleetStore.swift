@@ -29,8 +29,6 @@ public protocol FleetStore: Sendable {
     func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws
     /// The node used its current certificate: stop accepting the previous one.
     func confirmCertificate(nodeID: String, serial: String) async throws
-    /// Replaces a node's labels; returns the updated node, nil if unknown.
-    func updateLabels(nodeID: String, labelsJSON: String, audit: AuditEntry) async throws -> NodeRecord?
 
     // Tasks and deliveries (see NodeTaskStatus for the state machine)
     /// Inserts a task and its deliveries, all `pending`.
@@ -88,4 +86,15 @@ public protocol FleetStore: Sendable {
     /// Adds counts of the coordinator's key use (see KeyUseCounter).
     func addKeyUse(_ counts: [KeyUseCount]) async throws
     func keyUse() async throws -> [KeyUseView]
+
+    // Trust (docs/trust.md)
+    /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
+    func trustDocuments(after version: Int) async throws -> [TrustDocumentRecord]
+    func latestTrustDocument() async throws -> TrustDocumentRecord?
+    /// Stores a document the caller has checked; refused (`trust.rollback`) unless it is newer
+    /// than every stored one, atomically.
+    func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditEntry) async throws
+    /// Sets a node's labels to what an operator-signed statement says, if `version` is the
+    /// node's next label version (`labels.refused` otherwise).
+    func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?, audit: AuditEntry) async throws -> NodeRecord?
 }

@@ -48,10 +48,19 @@ struct AgentRoutes: Sendable {
                 nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
             )
             let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
-            return try JSONResponse.make(HeartbeatResponse(serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel))
+            // What the node holds is behind: bring the newer trust documents and label statement.
+            let trust = try await TrustRoutes(fleet: fleet).chain(after: body.trustVersion ?? 0)
+            let labels = (node?.labelsVersion ?? 0) > (body.labelsVersion ?? 0) ? node?.labelStatement : nil
+            return try JSONResponse.make(HeartbeatResponse(
+                serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel,
+                trust: trust.isEmpty ? nil : trust, labelStatement: labels
+            ))
         }
         group.get("bundles") { request, context in
-            try await poll(nodeID: try context.parameters.require("node"), wait: request.uri.queryParameters.get("wait", as: Int.self) ?? 0)
+            try await poll(
+                nodeID: try context.parameters.require("node"), wait: request.uri.queryParameters.get("wait", as: Int.self) ?? 0,
+                trustVersion: request.uri.queryParameters.get("trust", as: Int.self)
+            )
         }
         group.post("results") { request, context in
             let nodeID = try context.parameters.require("node")
@@ -81,7 +90,7 @@ struct AgentRoutes: Sendable {
     /// The long poll: answers at once when bundles are queued, else waits for the notifier.
     /// A node holds one poll at a time: a new one releases the one before (its answer is
     /// empty), so a node cannot pile up waiting requests.
-    func poll(nodeID: String, wait requested: Int) async throws -> Response {
+    func poll(nodeID: String, wait requested: Int, trustVersion: Int?) async throws -> Response {
         let wait = min(max(requested, 0), Self.maxPollWait)
         let deadline = ContinuousClock.now + .seconds(wait)
         let ticket = await notifier.claim(nodeID: nodeID)
@@ -92,7 +101,10 @@ struct AgentRoutes: Sendable {
                 let items = deliveries.compactMap { delivery in
                     delivery.envelope.map { BundlePollResponse.Delivery(deliveryID: delivery.id, envelope: $0) }
                 }
-                return try JSONResponse.make(BundlePollResponse(deliveries: items))
+                // Trust first: a node behind gets the newer documents with (before) its work.
+                var trust: [DSSEEnvelope] = []
+                if let trustVersion { trust = try await TrustRoutes(fleet: fleet).chain(after: trustVersion) }
+                return try JSONResponse.make(BundlePollResponse(deliveries: items, trust: trust.isEmpty ? nil : trust))
             }
             let wake = await withGracefulShutdownHandler {
                 await notifier.wait(for: nodeID, ticket: ticket, timeout: deadline - ContinuousClock.now)

@@ -62,7 +62,7 @@ struct EnrollmentRoutes: Sendable {
         let node = try await fleet.store.enroll(tokenHash: tokenHash, now: now) { token in
             NodeRecord(
                 id: nodeID, hostname: body.hostname, status: .ready,
-                labelsJSON: token.labelsJSON, claimedLabelsJSON: try claimed.jsonText(),
+                labelsJSON: token.labelsJSON, claimedLabelsJSON: try claimed.jsonText(), labelsVersion: 0, labelStatementJSON: nil,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
                 certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
                 lastSequence: 0, tokenID: token.id
@@ -72,7 +72,10 @@ struct EnrollmentRoutes: Sendable {
         return EnrollResponse(
             nodeID: node.id, certificate: try certificate.pemText, caCertificate: fleet.caPEM,
             bundleKeys: fleet.trustedBundleKeys, labels: node.labels,
-            heartbeatIntervalSeconds: fleet.config.seconds(\.heartbeatInterval)
+            heartbeatIntervalSeconds: fleet.config.seconds(\.heartbeatInterval), trust: fleet.trust.current.map { current in
+                fleet.keyUse.recordTrustServed([current.envelope])
+                return current.envelope
+            }
         )
     }
 }

@@ -31,15 +31,17 @@ struct OperatorRoutes: Sendable {
         }
         write.post("nodes/{id}/labels") { request, context in
             let id = try context.parameters.require("id")
-            let body = try await request.decodeJSON(LabelUpdateRequest.self, limit: limit)
-            var labels = try await node(id).labels
-            for (key, value) in body.set {
-                try LabelText.validate(key: key, value: value)
-                labels[key] = value
+            let envelope = try await request.decodeJSON(DSSEEnvelope.self, limit: 64 * 1024)
+            let peer = try context.requirePeer()
+            let current = try await node(id)
+            let (statement, grant) = try fleet.trust.require().document.verifyLabels(envelope, nodeID: id, current: current.labels)
+            guard grant.name == peer.name else {
+                throw ShoalError(.forbidden, "the label statement is signed with the key of '\(grant.name)' but sent with the credential of '\(peer.name)'")
             }
-            for key in body.remove { labels.removeValue(forKey: key) }
-            let audit = AuditEntry.nodeLabelsChanged(nodeID: id, set: body.set, removed: body.remove, by: try context.requirePeer())
-            guard let updated = try await fleet.store.updateLabels(nodeID: id, labelsJSON: try labels.jsonText(), audit: audit) else {
+            guard let updated = try await fleet.store.setLabels(
+                nodeID: id, labelsJSON: try statement.labels.jsonText(), version: statement.version, statementJSON: try envelope.jsonText(),
+                audit: .nodeLabelsSigned(statement, envelope: envelope, grant: grant, by: peer)
+            ) else {
                 throw ShoalError(.notFound, "no node \(id)")
             }
             return try JSONResponse.make(updated.view)
@@ -88,8 +90,13 @@ struct OperatorRoutes: Sendable {
             return try JSONResponse.make(TaskPreview(nodes: try await planner.targets(body).map(\.view)))
         }
         write.post("tasks") { request, context in
-            let body = try await request.decodeJSON(TaskCreateRequest.self, limit: limit)
-            let view = try await planner.create(body, by: try context.requirePeer())
+            let body = try await request.decodeJSON(SignedTaskRequest.self, limit: limit)
+            let peer = try context.requirePeer()
+            let accepted = try SignedTaskIntake(fleet: fleet).check(body, sender: peer)
+            guard accepted.statement.schedule == nil else {
+                throw ShoalError(.invalidArgument, "this statement is signed as schedule '\(accepted.statement.schedule?.name ?? "")'; send it with POST /v1/schedules")
+            }
+            let view = try await planner.create(accepted, by: peer)
             engine.nudge()
             return try JSONResponse.make(view, status: .created)
         }

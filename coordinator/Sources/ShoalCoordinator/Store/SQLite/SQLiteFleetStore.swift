@@ -147,14 +147,4 @@ public final class SQLiteFleetStore: FleetStore {
             )
         }
     }
-
-    public func updateLabels(nodeID: String, labelsJSON: String, audit: AuditEntry) async throws -> NodeRecord? {
-        try await pool.write { db in
-            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
-            node.labelsJSON = labelsJSON
-            try node.update(db)
-            try Self.appendAudit(audit, in: db)
-            return node
-        }
-    }
 }

@@ -115,6 +115,24 @@ enum SQLiteMigrations {
             try SQLiteMigrations.labelAuthority(db)
             try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
         }
+        migrator.registerMigration("v4-operator-signing") { db in
+            try db.create(table: "trust_documents") { t in
+                t.primaryKey("version", .integer)
+                t.column("envelopeJSON", .text).notNull()
+                t.column("installedAt", .datetime).notNull()
+            }
+            try db.alter(table: "nodes") { t in
+                t.add(column: "labelsVersion", .integer).notNull().defaults(to: 0)
+                t.add(column: "labelStatementJSON", .text)
+            }
+            try db.alter(table: "tasks") { t in
+                t.add(column: "statementJSON", .text)
+                t.add(column: "signer", .text)
+                t.add(column: "scheduledAt", .datetime)
+            }
+            try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
+        }
+        // v5 is `v5-operator-credentials` on another branch; the lead orders them at merge.
         migrator.registerMigration("v6-audit-chain") { db in
             try SQLiteMigrations.auditChain(db)
         }
