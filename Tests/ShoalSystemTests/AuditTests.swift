@@ -46,7 +46,8 @@ struct AuditTests {
             // Structured entries, in order, naming who, what, the selector and the task's hash.
             let listed = try list(fleet)
             #expect(listed.entries.map(\.action) == [
-                "audit.chain_started", "token.create", "node.enroll", "node.labels", "task.create", "schedule.add", "schedule.remove", "operator.create",
+                "audit.chain_started", "trust.publish", "token.create", "node.enroll", "node.labels", "task.create", "schedule.add", "schedule.remove",
+                "operator.create",
             ])
             let created = try #require(listed.entries.first { $0.action == "task.create" }?.entry)
             #expect(created.actor == "admin")
@@ -54,7 +55,26 @@ struct AuditTests {
             #expect(created.selector == "role=web")
             #expect(created.target.nodes == [nodeID])
             let taskID = try #require(created.target.task)
-            #expect(created.taskHash?.count == 64)
+            // Which key: the operator key that signed the statement; the task hash is the
+            // SHA-256 of the signed statement bytes, as stored with the task.
+            let operatorKeyID = try OperatorKeyFile.load(fleet.signingKeyPath).publicKey.keyID
+            #expect(created.keyID == operatorKeyID)
+            let database = try DatabaseQueue(path: fleet.dataDir + "/fleet.db")
+            let (statementJSON, trustJSON) = try await database.read { db in
+                (try String.fetchOne(db, sql: "SELECT statementJSON FROM tasks WHERE id = ?", arguments: [created.target.task]),
+                 try String.fetchOne(db, sql: "SELECT envelopeJSON FROM trust_documents ORDER BY version LIMIT 1"))
+            }
+            try database.close()
+            let statement = try WireCoding.decode(DSSEEnvelope.self, from: Data(try #require(statementJSON).utf8))
+            #expect(created.taskHash == (try statement.payloadBytes()).sha256Hex)
+            #expect(created.details?["signer"] == "admin")
+            let labelled = try #require(listed.entries.first { $0.action == "node.labels" }?.entry)
+            #expect(labelled.keyID == operatorKeyID)
+            #expect(labelled.details?["labels"]?.contains("env=prod") == true)
+            let scheduled = try #require(listed.entries.first { $0.action == "schedule.add" }?.entry)
+            #expect(scheduled.keyID == operatorKeyID)
+            #expect(scheduled.taskHash?.count == 64)
+            #expect(scheduled.selector == "role=web")
             #expect(listed.head?.seq == listed.entries.last?.seq)
             #expect(try list(fleet, ["--action", "schedule.*"]).entries.map(\.action) == ["schedule.add", "schedule.remove"])
             #expect(try list(fleet, ["--operator", nodeID]).entries.map(\.action) == ["node.enroll"])
@@ -72,12 +92,21 @@ struct AuditTests {
             let uses = try WireCoding.decode(KeyUseResponse.self, from: Data(keys.stdout.utf8)).keys
             let keyID = try BundleSigningKey(fileText: SecureFile.read(fleet.dataDir + "/bundle-signing.key")).publicKey.keyID
             #expect(uses.first { $0.keyID == keyID && $0.use == "delivery.signed" }?.count == 1)
+            // The trust document the node got at enrollment, counted against the root key that signed it.
+            let trust = try WireCoding.decode(DSSEEnvelope.self, from: Data(try #require(trustJSON).utf8))
+            let rootKeyID = try #require(trust.signatures.first?.keyid)
+            #expect((uses.first { $0.keyID == rootKeyID && $0.use == "trust.served" }?.count ?? 0) >= 1)
+            // A second task signs one more delivery: the counter rises.
+            #expect(try fleet.cli(["task", "run", "--selector", "role=web", "--command", "true", "--wait"]).status == 0)
+            let after = try WireCoding.decode(KeyUseResponse.self, from: Data(try fleet.cli(["audit", "keys", "--json"]).stdout.utf8)).keys
+            #expect(after.first { $0.keyID == keyID && $0.use == "delivery.signed" }?.count == 2)
 
             // Intact: exit 0, and the head to anchor.
             let intact = try fleet.cli(["audit", "verify"])
             #expect(intact.status == 0, "\(intact.stderr)")
-            #expect(intact.stdout.contains("audit chain intact: \(listed.entries.count) entries"))
-            let head = "\(try #require(listed.head?.seq)):\(try #require(listed.head?.hash))"
+            let now = try list(fleet)
+            #expect(intact.stdout.contains("audit chain intact: \(now.entries.count) entries"))
+            let head = "\(try #require(now.head?.seq)):\(try #require(now.head?.hash))"
             #expect(intact.stdout.contains("head: \(head)"))
             #expect(try fleet.cli(["audit", "verify", "--expect-head", head]).status == 0)
 
