@@ -49,6 +49,16 @@ import Testing
         let schedule = try #require(try await fleet.store.schedules().first { $0.name == "backup" })
         #expect(try schedule.nextRunAt == CronSchedule(parsing: "@every 1h").next(after: now))
         #expect(schedule.lastTaskID == taskID)
+        // The run is audited as the schedule's, with the key that signed the schedule and the
+        // hash of the signed statement the task carries.
+        let entry = try #require(try await fleet.store.auditEntries(AuditQuery(action: "task.create")).last?.entry)
+        #expect(entry.actor == "schedule:backup")
+        #expect(entry.keyID == signer.key.publicKey.keyID)
+        let statement = try #require(try await fleet.store.task(id: taskID)?.statement)
+        #expect(entry.taskHash == (try statement.payloadBytes()).sha256Hex)
+        #expect(entry.target.task == taskID)
+        #expect(entry.target.nodes == ["n-a"])
+        #expect(entry.details?["scheduledAt"] != nil)
     }
 
     @Test func neverTwoRunsAtOnceAndEveryRunIsRecorded() async throws {

@@ -6,7 +6,7 @@ import ShoalCore
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "The audit chain: who changed what (admin only).",
-        discussion: "Every change an operator makes is written, in the change's own transaction, as a JSON entry carrying the SHA-256 of the entry before it. 'audit verify' walks the chain and names the first entry that was edited, deleted or inserted.",
+        discussion: "Every change an operator makes is written, in the change's own transaction, as a JSON entry carrying the SHA-256 of the entry before it: who sent it, the operator key that signed a task, schedule or label change, the selector, the signed statement's hash and the result. 'audit verify' walks the chain and names the first entry that was edited, deleted or inserted.",
         subcommands: [List.self, Verify.self, Keys.self]
     )
 
@@ -55,7 +55,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Keys: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "How often the coordinator used each of its keys: bundles signed, trust documents served.")
+        static let configuration = CommandConfiguration(abstract: "How often the coordinator used each key: deliveries signed (per delivery key), trust documents served (per root key that signed them).")
         @OptionGroup var connection: ConnectionOptions
         @Flag(help: "Print JSON.") var json = false
 
