@@ -32,6 +32,28 @@ import Testing
         #expect(CertificateChecks.isIssued(certificatePEM: try SecureFile.read(paths.adminCertificate), byCA: fleet.caPEM))
     }
 
+    @Test func theAdminCredentialLastsNinetyDaysAndIsRecorded() async throws {
+        _ = try initialize()
+        let paths = FleetPaths(root: directory)
+        let expiry = try #require(CertificateChecks.expiry(pem: try SecureFile.read(paths.adminCertificate)))
+        #expect(abs(expiry.timeIntervalSinceNow - 90 * 86400) < 60)
+        let store = try SQLiteFleetStore(path: paths.database)
+        let credentials = try await store.operatorCredentials()
+        #expect(credentials.count == 1)
+        #expect(credentials.first?.name == "admin")
+        #expect(credentials.first?.role == .admin)
+        #expect(credentials.first?.issuedBy == "coordinator init")
+        #expect(credentials.first?.status(at: Date()) == .active)
+        #expect(abs((credentials.first?.expiresAt ?? .distantPast).timeIntervalSince(expiry)) < 0.01)
+        // Its issue is the chain's first change, written by init itself.
+        let created = try #require(try await store.auditEntries(AuditQuery(action: "operator.create")).first?.entry)
+        #expect(created.actor == "coordinator init")
+        #expect(created.role == AuditEntry.coordinatorRole)
+        #expect(created.target.operator == "admin")
+        #expect(created.details?["serial"] == credentials.first?.serial)
+        #expect(created.details?["role"] == "admin")
+    }
+
     @Test func refusesToOverwriteAFleetWithoutForce() throws {
         let first = try initialize()
         #expect {

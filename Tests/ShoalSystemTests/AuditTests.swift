@@ -46,7 +46,7 @@ struct AuditTests {
             // Structured entries, in order, naming who, what, the selector and the task's hash.
             let listed = try list(fleet)
             #expect(listed.entries.map(\.action) == [
-                "audit.chain_started", "trust.publish", "token.create", "node.enroll", "node.labels", "task.create", "schedule.add", "schedule.remove",
+                "audit.chain_started", "operator.create", "trust.publish", "token.create", "node.enroll", "node.labels", "task.create", "schedule.add", "schedule.remove",
                 "operator.create",
             ])
             let created = try #require(listed.entries.first { $0.action == "task.create" }?.entry)

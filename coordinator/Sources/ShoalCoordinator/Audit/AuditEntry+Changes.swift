@@ -24,13 +24,6 @@ extension AuditEntry {
         AuditEntry(by: peer, action: "node.revoke", target: AuditTarget(nodes: [nodeID]), result: "revoked", at: at)
     }
 
-    static func operatorCreated(name: String, role: PeerIdentity.Role, serial: String, validityDays: Int, by peer: PeerIdentity) -> AuditEntry {
-        AuditEntry(
-            by: peer, action: "operator.create", target: AuditTarget(operator: name), result: "certificate issued",
-            details: ["role": role.rawValue, "serial": serial, "validityDays": "\(validityDays)"]
-        )
-    }
-
     /// `keyID` is the operator key that signed the task statement; `taskHash` the SHA-256 of
     /// the statement's signed bytes (the DSSE payload), which identifies the task on every node.
     static func taskCreated(_ task: TaskRecord, accepted: SignedTaskIntake.Accepted, nodeIDs: [String], by peer: PeerIdentity) -> AuditEntry {

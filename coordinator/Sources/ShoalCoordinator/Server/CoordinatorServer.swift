@@ -20,7 +20,7 @@ public enum CoordinatorServer {
         let limits = fleet.config.resolvedLimits
         let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerIdentityMiddleware())
+        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
         EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
@@ -28,6 +28,7 @@ public enum CoordinatorServer {
         ScheduleRoutes(fleet: fleet).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
         AuditRoutes(fleet: fleet).add(to: router)
+        OperatorCredentialRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(

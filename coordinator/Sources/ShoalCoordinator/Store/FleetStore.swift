@@ -75,8 +75,25 @@ public protocol FleetStore: Sendable {
     func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
     func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
 
+    // Operator credentials (SQLiteFleetStore+Operators.swift)
+    /// Records an operator certificate and, with `audit`, appends its entry (issued or
+    /// renewed); nil only for a certificate from before credentials were recorded, seen in
+    /// use. One whose serial is already recorded is left as it is, and nothing is appended.
+    func recordOperatorCredential(_ record: OperatorCredentialRecord, audit: AuditEntry?) async throws
+    func operatorCredential(serial: String) async throws -> OperatorCredentialRecord?
+    /// Every recorded operator credential, by name, then oldest first.
+    func operatorCredentials() async throws -> [OperatorCredentialRecord]
+    /// Revokes every unrevoked credential named `name`, or the one with `serial`, and returns
+    /// them (none when all were revoked already); `audit` makes the entry for those revoked,
+    /// appended only when there are some. `request.not_found` when nothing has that name or
+    /// serial; `request.conflict`, changing nothing, when no active admin would remain.
+    func revokeOperatorCredentials(
+        name: String?, serial: String?, by: String, now: Date, audit: @Sendable ([OperatorCredentialRecord]) -> AuditEntry
+    ) async throws -> [OperatorCredentialRecord]
+
     // Audit (see AuditLink for the chain, docs/security.md "Audit")
-    /// Appends an entry for a change that has no row of its own (an operator certificate issued).
+    /// Appends an entry on its own; every change the coordinator makes appends its entry in
+    /// the method that makes it instead.
     func appendAudit(_ entry: AuditEntry) async throws
     func auditEntries(_ query: AuditQuery) async throws -> [AuditLogEntry]
     /// The newest link, nil before the first.

@@ -132,7 +132,9 @@ enum SQLiteMigrations {
             }
             try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
         }
-        // v5 is `v5-operator-credentials` on another branch; the lead orders them at merge.
+        migrator.registerMigration("v5-operator-credentials") { db in
+            try SQLiteMigrations.operatorCredentials(db)
+        }
         migrator.registerMigration("v6-audit-chain") { db in
             try SQLiteMigrations.auditChain(db)
         }
