@@ -8,16 +8,18 @@ import Testing
 /// The audit chain at the store, on a real SQLite file: every change appends a linked entry
 /// in its own transaction, a change that fails leaves none, an entry that cannot be written
 /// undoes its change, and the verifier names the entry someone edited, deleted or inserted.
-@Suite struct AuditChainStoreTests {
+@Suite final class AuditChainStoreTests {
+    let directory = NSTemporaryDirectory() + "shoal-audit-" + RandomID.make(bytes: 6)
     let path: String
     let store: SQLiteFleetStore
 
     init() throws {
-        let directory = NSTemporaryDirectory() + "shoal-audit-" + RandomID.make(bytes: 6)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/fleet.db"
         store = try SQLiteFleetStore(path: path)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// A second connection, as someone with the database file would open it.
     func tamper(_ sql: String, _ arguments: StatementArguments = []) throws {
@@ -153,6 +155,7 @@ import Testing
     }
 
     @Test func concurrentChangesNeverChainOntoTheSameEntry() async throws {
+        let store = store
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<40 {
                 group.addTask { try await store.appendAudit(.test("test.parallel", actor: "op\(index)")) }

@@ -121,6 +121,7 @@ import Testing
     @Test func rowsFromBeforeTheChainStayReadableAndAChangeToThemIsFound() async throws {
         let directory = NSTemporaryDirectory() + "shoal-audit-legacy-" + RandomID.make(bytes: 6)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/fleet.db"
         let old = try DatabaseQueue(path: path)
         try SQLiteMigrations.migrator.migrate(old, upTo: "v3-trust-boundaries")
