@@ -28,10 +28,10 @@ extension TestFleet {
     /// Queues a bundle for `nodeID` straight into the database, signed with the coordinator's
     /// delivery key around `statement`, under a finished task so only the agent judges it —
     /// what a stolen coordinator can do. Returns the task id.
-    func injectDelivery(_ name: String, nodeID: String, statement: DSSEEnvelope, dataDir: String? = nil) async throws -> String {
+    func injectDelivery(_ name: String, nodeID: String, statement: DSSEEnvelope, dataDir: String? = nil, signedWith: BundleSigningKey? = nil) async throws -> String {
         let folder = dataDir ?? self.dataDir
         let store = try SQLiteFleetStore(path: folder + "/fleet.db")
-        let key = try BundleSigningKey(fileText: SecureFile.read(folder + "/bundle-signing.key"))
+        let key = try signedWith ?? BundleSigningKey(fileText: SecureFile.read(folder + "/bundle-signing.key"))
         var task = TaskRecord(id: "t-\(name)", name: name, createdAt: Date(), createdBy: "rogue", requestJSON: "{}", total: 1)
         task.status = .cancelled
         let delivery = DeliveryRecord(id: "b-\(name)", taskID: task.id, nodeID: nodeID, position: 0, isCanary: false, createdAt: Date())

@@ -6,7 +6,8 @@ import ShoalCore
 /// coordinator.yaml        settings (listen, advertise URL, liveness, validity)
 /// ca.crt  ca.key          the fleet CA (key 0600)
 /// server.crt server.key   the API's TLS certificate (SANs: advertise host + --san)
-/// bundle-signing.key      Ed25519 key that signs bundles (0600); .pub beside it
+/// bundle-signing.key      Ed25519 key that signs deliveries (0600); .pub beside it
+/// bundle-signing.next.*   a new delivery key during rotation; bundle-signing.retired-*.key after
 /// admin.crt admin.key     the operator credential the CLI uses (role admin)
 /// fleet.db                SQLite state (WAL)
 /// output/                 full step output per task and node (each stream capped)
@@ -23,6 +24,9 @@ public struct FleetPaths: Sendable {
     public var serverKey: String { root + "/server.key" }
     public var bundleSigningKey: String { root + "/bundle-signing.key" }
     public var bundleSigningPublicKey: String { root + "/bundle-signing.pub" }
+    /// A delivery key made for rotation, waiting for the root to list it (`delivery-key new`).
+    public var nextBundleSigningKey: String { root + "/bundle-signing.next.key" }
+    public var nextBundleSigningPublicKey: String { root + "/bundle-signing.next.pub" }
     public var adminCertificate: String { root + "/admin.crt" }
     public var adminKey: String { root + "/admin.key" }
     public var database: String { root + "/fleet.db" }
