@@ -16,7 +16,7 @@ import Testing
         try await store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 2, usesCount: 0, labelsJSON: "{}", createdBy: "test"
-        ))
+        ), audit: .test("token.create"))
         for id in ["n-a", "n-b"] {
             _ = try await store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node(id, $0) }
         }
@@ -27,7 +27,7 @@ import Testing
         let deliveries = nodes.enumerated().map { index, node in
             DeliveryRecord(id: "\(id)-\(node)", taskID: id, nodeID: node, position: index, isCanary: false, createdAt: Date())
         }
-        try await store.createTask(TaskRecord(id: id, name: id, createdAt: Date(), createdBy: "test", requestJSON: "{}", total: nodes.count), deliveries: deliveries)
+        try await store.createTask(TaskRecord(id: id, name: id, createdAt: Date(), createdBy: "test", requestJSON: "{}", total: nodes.count), deliveries: deliveries, audit: .test("task.create"))
         return deliveries.map(\.id)
     }
 
@@ -107,7 +107,7 @@ import Testing
         let ids = try await makeTask("t-1", nodes: ["n-a", "n-b"])
         for id in ids { _ = try await queue(id) }
         _ = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
-        _ = try await store.requestCancel(taskID: "t-1", reason: "test", now: Date())
+        _ = try await store.requestCancel(taskID: "t-1", reason: "test", now: Date(), audit: .test("task.cancel"))
         let deliveries = try await store.deliveries(taskID: "t-1")
         #expect(deliveries.first { $0.nodeID == "n-b" }?.status == .cancelled)
         #expect(try await store.takeQueuedDeliveries(nodeID: "n-b", now: Date()).isEmpty)

@@ -37,13 +37,21 @@ import Testing
         let paths = FleetPaths(root: directory)
         let expiry = try #require(CertificateChecks.expiry(pem: try SecureFile.read(paths.adminCertificate)))
         #expect(abs(expiry.timeIntervalSinceNow - 90 * 86400) < 60)
-        let credentials = try await SQLiteFleetStore(path: paths.database).operatorCredentials()
+        let store = try SQLiteFleetStore(path: paths.database)
+        let credentials = try await store.operatorCredentials()
         #expect(credentials.count == 1)
         #expect(credentials.first?.name == "admin")
         #expect(credentials.first?.role == .admin)
         #expect(credentials.first?.issuedBy == "coordinator init")
         #expect(credentials.first?.status(at: Date()) == .active)
         #expect(abs((credentials.first?.expiresAt ?? .distantPast).timeIntervalSince(expiry)) < 0.01)
+        // Its issue is the chain's first change, written by init itself.
+        let created = try #require(try await store.auditEntries(AuditQuery(action: "operator.create")).first?.entry)
+        #expect(created.actor == "coordinator init")
+        #expect(created.role == AuditEntry.coordinatorRole)
+        #expect(created.target.operator == "admin")
+        #expect(created.details?["serial"] == credentials.first?.serial)
+        #expect(created.details?["role"] == "admin")
     }
 
     @Test func refusesToOverwriteAFleetWithoutForce() throws {

@@ -20,7 +20,7 @@ import Testing
         try await store.insertToken(JoinTokenRecord(
             id: "tok-" + secret, tokenHash: RandomID.hash(secret), createdAt: Date(), expiresAt: Date().addingTimeInterval(expiresIn),
             usesAllowed: uses, usesCount: 0, labelsJSON: try labels.jsonText(), createdBy: "test"
-        ))
+        ), audit: .test("token.create"))
     }
 
     static func node(_ id: String, _ token: JoinTokenRecord) -> NodeRecord {

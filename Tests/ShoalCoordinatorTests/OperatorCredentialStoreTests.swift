@@ -24,8 +24,19 @@ import Testing
             serial: serial, name: name, role: role, issuedAt: now.addingTimeInterval(-60), expiresAt: now.addingTimeInterval(expiresIn),
             issuedBy: "admin admin", renewalOf: renewalOf
         )
-        try await store.recordOperatorCredential(record)
+        try await store.recordOperatorCredential(record, audit: .operatorCreated(record, validityDays: 1, by: PeerIdentity(role: .admin, name: "admin")))
         return record
+    }
+
+    /// Revokes as the route does, with the entry the route makes.
+    func revoke(name: String?, serial: String?, by: String, now: Date) async throws -> [OperatorCredentialRecord] {
+        try await store.revokeOperatorCredentials(name: name, serial: serial, by: by, now: now) { records in
+            .operatorRevoked(records, by: PeerIdentity(role: .admin, name: "admin"), at: now)
+        }
+    }
+
+    func auditActions() async throws -> [String] {
+        try await store.auditEntries(AuditQuery(limit: 100)).map(\.action)
     }
 
     func code(of body: () async throws -> Void) async -> ShoalError.Code? {
@@ -43,7 +54,7 @@ import Testing
         try await add("0a", "admin", .admin)
         try await add("0b", "vera", .viewer, expiresIn: -1)
         try await add("0c", "otto", .operator)
-        _ = try await store.revokeOperatorCredentials(name: "otto", serial: nil, by: "admin admin", now: now)
+        _ = try await revoke(name: "otto", serial: nil, by: "admin admin", now: now)
         let listed = try await store.operatorCredentials()
         #expect(listed.map(\.name) == ["admin", "otto", "vera"])
         #expect(listed.map { $0.status(at: now) } == [.active, .revoked, .expired])
@@ -56,6 +67,8 @@ import Testing
         let record = try #require(try await store.operatorCredential(serial: "0a"))
         #expect(record.name == "alice")
         #expect(record.role == .operator)
+        // The second record changed nothing, so it recorded nothing.
+        #expect(try await auditActions() == ["audit.chain_started", "operator.create"])
     }
 
     @Test func revokingANameRevokesEveryCertificateIssuedUnderIt() async throws {
@@ -63,28 +76,36 @@ import Testing
         try await add("01", "otto", .operator)
         try await add("02", "otto", .operator, renewalOf: "01")
         try await add("03", "vera", .viewer)
-        let revoked = try await store.revokeOperatorCredentials(name: "otto", serial: nil, by: "admin admin", now: now)
+        let revoked = try await revoke(name: "otto", serial: nil, by: "admin admin", now: now)
         #expect(Set(revoked.map(\.serial)) == ["01", "02"])
         #expect(try await store.operatorCredential(serial: "03")?.revokedAt == nil)
         // Again: nothing left to revoke, and the first revocation's time is kept.
-        #expect(try await store.revokeOperatorCredentials(name: "otto", serial: nil, by: "admin admin", now: now.addingTimeInterval(5)).isEmpty)
+        #expect(try await revoke(name: "otto", serial: nil, by: "admin admin", now: now.addingTimeInterval(5)).isEmpty)
         let revokedAt = try #require(try await store.operatorCredential(serial: "01")?.revokedAt)
         #expect(abs(revokedAt.timeIntervalSince(now)) < 0.01)
+        // One entry, for the revocation that changed something, naming the credentials.
+        let entries = try await store.auditEntries(AuditQuery(action: "operator.revoke"))
+        #expect(entries.count == 1)
+        let entry = try #require(entries.first?.entry)
+        #expect(entry.target.operator == "otto")
+        #expect(entry.details?["serials"]?.split(separator: ",").sorted() == ["01", "02"])
+        #expect(entry.actor == "admin")
+        #expect(entry.result == "2 credential(s) revoked")
     }
 
     @Test func revokingASerialRevokesOnlyThatCertificate() async throws {
         try await add("01", "otto", .operator)
         try await add("02", "otto", .operator, renewalOf: "01")
-        let revoked = try await store.revokeOperatorCredentials(name: nil, serial: "01", by: "admin admin", now: now)
+        let revoked = try await revoke(name: nil, serial: "01", by: "admin admin", now: now)
         #expect(revoked.map(\.serial) == ["01"])
         #expect(try await store.operatorCredential(serial: "02")?.revokedAt == nil)
     }
 
     @Test func anUnknownNameOrSerialIsNotFound() async throws {
         try await add("01", "otto", .operator)
-        #expect(await code { _ = try await store.revokeOperatorCredentials(name: "nobody", serial: nil, by: "a", now: now) } == .notFound)
-        #expect(await code { _ = try await store.revokeOperatorCredentials(name: nil, serial: "ff", by: "a", now: now) } == .notFound)
-        #expect(await code { _ = try await store.revokeOperatorCredentials(name: nil, serial: nil, by: "a", now: now) } == .invalidArgument)
+        #expect(await code { _ = try await revoke(name: "nobody", serial: nil, by: "a", now: now) } == .notFound)
+        #expect(await code { _ = try await revoke(name: nil, serial: "ff", by: "a", now: now) } == .notFound)
+        #expect(await code { _ = try await revoke(name: nil, serial: nil, by: "a", now: now) } == .invalidArgument)
     }
 
     @Test func theLastActiveAdminCannotBeRevoked() async throws {
@@ -92,14 +113,15 @@ import Testing
         try await add("0b", "old-admin", .admin, expiresIn: -1)
         try await add("0c", "otto", .operator)
         // An expired admin does not count as one left.
-        #expect(await code { _ = try await store.revokeOperatorCredentials(name: "admin", serial: nil, by: "admin admin", now: now) } == .conflict)
+        #expect(await code { _ = try await revoke(name: "admin", serial: nil, by: "admin admin", now: now) } == .conflict)
         #expect(try await store.operatorCredential(serial: "0a")?.revokedAt == nil)
+        #expect(try await store.auditEntries(AuditQuery(action: "operator.revoke")).isEmpty)
         // Other roles are revoked as usual; so is an admin once another one is active.
-        #expect(try await store.revokeOperatorCredentials(name: "otto", serial: nil, by: "admin admin", now: now).count == 1)
+        #expect(try await revoke(name: "otto", serial: nil, by: "admin admin", now: now).count == 1)
         try await add("0d", "ada", .admin)
-        #expect(try await store.revokeOperatorCredentials(name: "admin", serial: nil, by: "admin ada", now: now).count == 1)
-        #expect(await code { _ = try await store.revokeOperatorCredentials(name: nil, serial: "0d", by: "admin ada", now: now) } == .conflict)
+        #expect(try await revoke(name: "admin", serial: nil, by: "admin ada", now: now).count == 1)
+        #expect(await code { _ = try await revoke(name: nil, serial: "0d", by: "admin ada", now: now) } == .conflict)
         // An expired admin credential can always be revoked.
-        #expect(try await store.revokeOperatorCredentials(name: "old-admin", serial: nil, by: "admin ada", now: now).count == 1)
+        #expect(try await revoke(name: "old-admin", serial: nil, by: "admin ada", now: now).count == 1)
     }
 }

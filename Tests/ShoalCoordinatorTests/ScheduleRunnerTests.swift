@@ -23,7 +23,7 @@ import Testing
         try await fleet.store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 1, usesCount: 0, labelsJSON: "{\"role\":\"db\"}", createdBy: "test"
-        ))
+        ), audit: .test("token.create"))
         _ = try await fleet.store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node("n-a", $0) }
         let logger = Logger(label: "test")
         runner = ScheduleRunner(fleet: fleet, engine: RolloutEngine(fleet: fleet, notifier: WorkNotifier(), logger: logger), logger: logger)
@@ -34,7 +34,7 @@ import Testing
         let request = TaskCreateRequest(name: name, steps: [step], selector: selector, timeoutSeconds: 60, expiresInSeconds: 600)
         var record = ScheduleRecord(name: name, cron: cron, requestJSON: try request.jsonText(), createdAt: Date(), createdBy: "test", nextRunAt: due)
         record.statementJSON = try signer.sign(request, schedule: .init(name: name, cron: cron)).statement.jsonText()
-        try await fleet.store.insertSchedule(record)
+        try await fleet.store.insertSchedule(record, audit: .test("schedule.add"))
     }
 
     @Test func aDueScheduleStartsARolloutAndMovesToItsNextTime() async throws {
@@ -49,6 +49,16 @@ import Testing
         let schedule = try #require(try await fleet.store.schedules().first { $0.name == "backup" })
         #expect(try schedule.nextRunAt == CronSchedule(parsing: "@every 1h").next(after: now))
         #expect(schedule.lastTaskID == taskID)
+        // The run is audited as the schedule's, with the key that signed the schedule and the
+        // hash of the signed statement the task carries.
+        let entry = try #require(try await fleet.store.auditEntries(AuditQuery(action: "task.create")).last?.entry)
+        #expect(entry.actor == "schedule:backup")
+        #expect(entry.keyID == signer.key.publicKey.keyID)
+        let statement = try #require(try await fleet.store.task(id: taskID)?.statement)
+        #expect(entry.taskHash == (try statement.payloadBytes()).sha256Hex)
+        #expect(entry.target.task == taskID)
+        #expect(entry.target.nodes == ["n-a"])
+        #expect(entry.details?["scheduledAt"] != nil)
     }
 
     @Test func neverTwoRunsAtOnceAndEveryRunIsRecorded() async throws {
@@ -83,11 +93,11 @@ import Testing
         try await fleet.store.insertSchedule(ScheduleRecord(
             name: "unsigned", cron: "@every 1h", requestJSON: try TaskCreateRequest(name: "u", steps: [], selector: "", timeoutSeconds: 60).jsonText(),
             createdAt: Date(), createdBy: "test", nextRunAt: Date().addingTimeInterval(-1)
-        ))
+        ), audit: .test("schedule.add"))
         let current = try fleet.trust.require()
         let root = try RootKeyDirectory(path: fleet.paths.root + "/admin/root").keys()
         let next = try current.document.next { $0.operators = [] }
-        try await fleet.trust.install(try next.signed(by: root), store: fleet.store, audit: nil)
+        try await fleet.trust.install(try next.signed(by: root), store: fleet.store, by: PeerIdentity(role: .admin, name: "admin"))
         let runs = try await runner.tick(now: Date())
         #expect(runs.map(\.outcome) == ["stopped", "stopped"])
         #expect(runs.first { $0.scheduleName == "orphan" }?.detail.contains("bundle.operator_untrusted") == true)

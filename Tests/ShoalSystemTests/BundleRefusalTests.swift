@@ -36,7 +36,7 @@ struct BundleRefusalTests {
                 var task = TaskRecord(id: "t-\(name)", name: name, createdAt: Date(), createdBy: "test", requestJSON: "{}", total: 1)
                 task.status = .cancelled
                 let delivery = DeliveryRecord(id: "b-\(name)", taskID: task.id, nodeID: lima, position: 0, isCanary: false, createdAt: Date())
-                try await store.createTask(task, deliveries: [delivery])
+                try await store.createTask(task, deliveries: [delivery], audit: AuditEntry(actor: "forger", role: "admin", action: "task.create", result: "forged"))
                 let queued = try await store.queue(deliveryID: delivery.id, now: Date()) { delivery, sequence in
                     guard let made = try envelope(delivery.id, sequence) else { return oldEnvelope }
                     return String(decoding: try WireCoding.encode(made), as: UTF8.self)

@@ -174,6 +174,25 @@ struct OperatorCredentialTests {
             let oldAfter = try curl(["--cacert", fleet.dataDir + "/ca.crt", "--cert", fleet.root + "/rita/first.crt", "--key", fleet.root + "/rita/rita.key", fleet.url + "/v1/nodes"])
             #expect(oldAfter.code == 403)
             #expect(oldAfter.body.contains("auth.certificate_revoked"))
+
+            // Each issue, renewal and revocation is an entry in the audit chain: who, with which
+            // role, to which credential; and the chain still verifies.
+            let audited = try fleet.cli(["audit", "list", "--json", "--action", "operator.*"])
+            #expect(audited.status == 0, "\(audited.stderr)")
+            let entries = try WireCoding.decode(AuditListResponse.self, from: Data(audited.stdout.utf8)).entries.compactMap(\.entry)
+            #expect(entries.map(\.action) == ["operator.create", "operator.create", "operator.renew", "operator.renew", "operator.revoke"])
+            #expect(entries.map(\.target.operator) == ["admin", "rita", "rita", "admin", "rita"])
+            #expect(entries.map(\.actor) == ["coordinator init", "admin", "rita", "admin", "admin"])
+            let ritaRenewed = entries[2]
+            #expect(ritaRenewed.role == "viewer")
+            #expect(ritaRenewed.details?["renewalOf"] == rows.first?.serial)
+            let revokedEntry = entries[4]
+            #expect(revokedEntry.role == "admin")
+            #expect(revokedEntry.result == "2 credential(s) revoked")
+            #expect(Set(revokedEntry.details?["serials"]?.split(separator: ",").map(String.init) ?? []) == Set(rows.map(\.serial)))
+            let verified = try fleet.cli(["audit", "verify"])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(verified.stdout.contains("audit chain intact"))
         }
     }
 

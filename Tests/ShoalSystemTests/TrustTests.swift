@@ -51,7 +51,7 @@ struct TrustTests {
                 doc.roots = .init(threshold: 1, keys: [fakeRoot.publicKey])
                 doc.setOperator(.init(name: "mallory", key: try OperatorKeyFile.load(attackerKey).publicKey, scope: .unrestricted))
             }
-            try await store.installTrustDocument(TrustDocumentRecord(version: document.version, envelopeJSON: String(decoding: try WireCoding.encode(document.signed(by: [fakeRoot])), as: UTF8.self), installedAt: Date()), audit: nil)
+            try await store.installTrustDocument(TrustDocumentRecord(version: document.version, envelopeJSON: String(decoding: try WireCoding.encode(document.signed(by: [fakeRoot])), as: UTF8.self), installedAt: Date()), audit: AuditEntry(actor: "forger", role: "admin", action: "trust.publish", result: "forged"))
             let refused = try runCommand(TestFleet.coordinatorBinary, ["serve", "--data-dir", stolen])
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("do not form a valid chain") && refused.stderr.contains("trust.bad_signature"), "\(refused.stderr)")
@@ -84,7 +84,7 @@ struct TrustTests {
             // A compromised coordinator relabels the production node in its database, so the
             // API lets stan's task through — and the node, which holds its own labels, refuses.
             let store = try SQLiteFleetStore(path: fleet.dataDir + "/fleet.db")
-            _ = try await store.setLabels(nodeID: prod.id, labelsJSON: #"{"env":"staging"}"#, version: 1, statementJSON: nil)
+            _ = try await store.setLabels(nodeID: prod.id, labelsJSON: #"{"env":"staging"}"#, version: 1, statementJSON: nil, audit: AuditEntry(actor: "forger", role: "admin", action: "node.labels", result: "forged"))
             let marker = fleet.root + "/stan-on-prod"
             let stanKey = try OperatorKeyFile.load(fleet.root + "/operators/stan/stan.signing.key")
             let injected = try await fleet.injectDelivery("stan-prod", nodeID: prod.id, statement: try TestFleet.statement("touch \(marker)", key: stanKey, operatorName: "stan"))
@@ -171,7 +171,7 @@ struct TrustTests {
             #expect(replay.status != 0)
             #expect(replay.stderr.contains("trust.rollback"), "\(replay.stderr)")
             // … and a database edited to serve it stops the coordinator at start, saying why.
-            try await store.installTrustDocument(TrustDocumentRecord(version: 9, envelopeJSON: v1.envelopeJSON, installedAt: Date()), audit: nil)
+            try await store.installTrustDocument(TrustDocumentRecord(version: 9, envelopeJSON: v1.envelopeJSON, installedAt: Date()), audit: AuditEntry(actor: "forger", role: "admin", action: "trust.publish", result: "forged"))
             fleet.stopCoordinator()
             let restarted = try ChildProcess(TestFleet.coordinatorBinary, ["serve", "--data-dir", fleet.dataDir], logPath: fleet.root + "/restart.log")
             restarted.process.waitUntilExit()

@@ -35,7 +35,7 @@ extension TestFleet {
         var task = TaskRecord(id: "t-\(name)", name: name, createdAt: Date(), createdBy: "rogue", requestJSON: "{}", total: 1)
         task.status = .cancelled
         let delivery = DeliveryRecord(id: "b-\(name)", taskID: task.id, nodeID: nodeID, position: 0, isCanary: false, createdAt: Date())
-        try await store.createTask(task, deliveries: [delivery])
+        try await store.createTask(task, deliveries: [delivery], audit: AuditEntry(actor: "rogue", role: "admin", action: "task.create", result: "injected"))
         _ = try await store.queue(deliveryID: delivery.id, now: Date()) { delivery, sequence in
             let payload = DeliveryPayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: Date(),

@@ -13,6 +13,8 @@ public enum AdminKeys {
 
     struct Made {
         var trust: TrustDocumentRecord
+        var document: TrustDocument
+        var envelope: DSSEEnvelope
         var rootFingerprint: String
         var operatorKeyPath: String
     }
@@ -30,7 +32,7 @@ public enum AdminKeys {
         let envelope = try document.signed(by: rootDirectory.keys())
         return Made(
             trust: TrustDocumentRecord(version: document.version, envelopeJSON: try envelope.jsonText(), installedAt: now),
-            rootFingerprint: roots.fingerprint, operatorKeyPath: operatorKeyPath
+            document: document, envelope: envelope, rootFingerprint: roots.fingerprint, operatorKeyPath: operatorKeyPath
         )
     }
 }

@@ -11,6 +11,8 @@ public struct Fleet: Sendable {
     public var store: any FleetStore
     /// The current trust document (docs/trust.md).
     public var trust: TrustKeeper
+    /// The coordinator's own key use, counted (see KeyUseCounter).
+    public var keyUse = KeyUseCounter()
 
     public static func load(dataDir: String) throws -> Fleet {
         let paths = FleetPaths(root: dataDir)

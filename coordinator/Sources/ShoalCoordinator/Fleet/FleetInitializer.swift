@@ -77,9 +77,9 @@ public struct FleetInitializer: Sendable {
         try SecureFile.write(try config.yamlText(), to: paths.config, mode: 0o644)
         let store = try SQLiteFleetStore(path: paths.database)
         // The admin credential is listed and revocable like any other; renewed with 'operator renew --data-dir'.
+        let adminRecord = OperatorCredentialRecord(certificate: adminCertificate, identity: adminIdentity, issuedAt: adminIssued, issuedBy: "coordinator init")
         try store.recordInitialCredential(
-            OperatorCredentialRecord(certificate: adminCertificate, identity: adminIdentity, issuedAt: adminIssued, issuedBy: "coordinator init"),
-            audit: AuditRecord(at: adminIssued, actor: "coordinator init", action: "operator.create", detail: "admin admin, serial \(adminCertificate.serialHex), \(OperatorCreateRequest.defaultValidityDays) days")
+            adminRecord, audit: .operatorCreated(adminRecord, validityDays: OperatorCreateRequest.defaultValidityDays, by: nil)
         )
         chmod(paths.database, 0o600)
         var summary = Summary(
@@ -87,7 +87,9 @@ public struct FleetInitializer: Sendable {
         )
         if let adminDir {
             let admin = try AdminKeys.create(in: adminDir, fleet: config.fleetName, deliveryKey: signingKey.publicKey)
-            try store.installSynchronously(admin.trust)
+            try store.installSynchronously(admin.trust, audit: .trustPublished(
+                admin.document, envelope: admin.envelope, change: "first document, made by init", by: nil, at: admin.trust.installedAt
+            ))
             summary.rootFingerprint = admin.rootFingerprint
             summary.operatorKeyPath = admin.operatorKeyPath
         }

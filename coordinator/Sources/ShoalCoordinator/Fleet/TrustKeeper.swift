@@ -56,12 +56,14 @@ public final class TrustKeeper: Sendable {
         return current
     }
 
-    /// Checks `envelope` as the next document and stores it.
+    /// Checks `envelope` as the next document and stores it, with an audit entry naming `peer`.
     @discardableResult
-    func install(_ envelope: DSSEEnvelope, store: any FleetStore, audit: AuditRecord?, now: Date = Date()) async throws -> TrustDocument {
-        let document = try TrustDocument.accept(envelope, after: current?.document, fleet: fleetName, now: now)
+    func install(_ envelope: DSSEEnvelope, store: any FleetStore, by peer: PeerIdentity, now: Date = Date()) async throws -> TrustDocument {
+        let previous = current?.document
+        let document = try TrustDocument.accept(envelope, after: previous, fleet: fleetName, now: now)
         try await store.installTrustDocument(
-            TrustDocumentRecord(version: document.version, envelopeJSON: try envelope.jsonText(), installedAt: now), audit: audit
+            TrustDocumentRecord(version: document.version, envelopeJSON: try envelope.jsonText(), installedAt: now),
+            audit: .trustPublished(document, envelope: envelope, change: TrustChange.describe(from: previous, to: document), by: peer, at: now)
         )
         state.withLock { $0 = Current(document: document, envelope: envelope) }
         return document

@@ -27,6 +27,7 @@ public enum CoordinatorServer {
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
         ScheduleRoutes(fleet: fleet).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
+        AuditRoutes(fleet: fleet).add(to: router)
         OperatorCredentialRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
@@ -47,7 +48,8 @@ public enum CoordinatorServer {
                 address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator",
                 availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)
             ),
-            services: [liveness, engine, schedules],
+            // First, so it stops last and stores the counts of the others' final work.
+            services: [KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules],
             onServerRunning: onServerRunning,
             logger: logger
         )

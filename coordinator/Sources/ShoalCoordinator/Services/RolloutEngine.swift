@@ -161,7 +161,7 @@ public final class RolloutEngine: Service, Sendable {
         }
         let key = try fleet.deliveryKey()
         let expiry = fleet.config.seconds(\.bundleExpiry)
-        return try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
+        let queued = try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
             let payload = DeliveryPayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)),
@@ -169,5 +169,7 @@ public final class RolloutEngine: Service, Sendable {
             )
             return try payload.signed(with: key).jsonText()
         }
+        if queued != nil { fleet.keyUse.record(keyID: key.publicKey.keyID, use: .deliverySigned, at: now) }
+        return queued
     }
 }

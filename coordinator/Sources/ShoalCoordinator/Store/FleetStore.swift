@@ -2,10 +2,12 @@ import Foundation
 import ShoalCore
 
 /// The fleet's state, behind one protocol so a PostgreSQL backend can stand beside SQLite.
-/// Every method is one transaction.
+/// Every method is one transaction. A method that changes the fleet for an operator takes the
+/// `AuditEntry` that records it and appends it to the audit chain in that same transaction,
+/// only when the change happens (not for a nil or false answer).
 public protocol FleetStore: Sendable {
     // Join tokens and enrollment
-    func insertToken(_ token: JoinTokenRecord) async throws
+    func insertToken(_ token: JoinTokenRecord, audit: AuditEntry) async throws
     /// The token with this hash, read only (enrollment checks it before signing anything).
     func token(hash: String) async throws -> JoinTokenRecord?
     /// Consumes one use of the token with this hash and inserts the node `makeNode` builds, atomically:
@@ -22,17 +24,15 @@ public protocol FleetStore: Sendable {
     func events(nodeID: String) async throws -> [NodeEventRecord]
     /// Marks a node revoked: its certificate is refused from its next request on, its
     /// unfinished deliveries are cancelled. Returns the node, nil if unknown.
-    func revoke(nodeID: String, reason: String, now: Date) async throws -> NodeRecord?
+    func revoke(nodeID: String, reason: String, now: Date, audit: AuditEntry) async throws -> NodeRecord?
     /// Records the node's renewed certificate; the old one is refused from then on.
     func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws
     /// The node used its current certificate: stop accepting the previous one.
     func confirmCertificate(nodeID: String, serial: String) async throws
-    /// Replaces a node's labels; returns the updated node, nil if unknown.
-    func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord?
 
     // Tasks and deliveries (see NodeTaskStatus for the state machine)
     /// Inserts a task and its deliveries, all `pending`.
-    func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord]) async throws
+    func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord], audit: AuditEntry) async throws
     /// `pending → queued`: assigns the node's next sequence number and stores the envelope
     /// `sign(delivery, sequence)` returns. Nil when the delivery is no longer pending.
     func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord?
@@ -55,7 +55,7 @@ public protocol FleetStore: Sendable {
     func cancellationsRequested(nodeID: String) async throws -> [String]
     /// Marks the task cancelled-on-request: pending, queued and waiting deliveries are
     /// cancelled now; delivered and running ones are flagged for the agent.
-    func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord?
+    func requestCancel(taskID: String, reason: String, now: Date, audit: AuditEntry) async throws -> TaskRecord?
     /// Stops new starts: pending deliveries are cancelled, the rollout will end `halted`.
     func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws
     /// Moves the rollout if legal; returns whether it moved.
@@ -68,26 +68,41 @@ public protocol FleetStore: Sendable {
 
     // Schedules
     /// Inserts a schedule; a name already in use is `request.invalid_argument`.
-    func insertSchedule(_ schedule: ScheduleRecord) async throws
+    func insertSchedule(_ schedule: ScheduleRecord, audit: AuditEntry) async throws
     func schedules() async throws -> [ScheduleRecord]
-    func deleteSchedule(name: String) async throws -> Bool
+    func deleteSchedule(name: String, audit: AuditEntry) async throws -> Bool
     /// Records one due run and moves the schedule on, in one transaction.
     func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
     func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
 
     // Operator credentials (SQLiteFleetStore+Operators.swift)
-    /// Records an operator certificate; one whose serial is already recorded is left as it is.
-    func recordOperatorCredential(_ record: OperatorCredentialRecord) async throws
+    /// Records an operator certificate and, with `audit`, appends its entry (issued or
+    /// renewed); nil only for a certificate from before credentials were recorded, seen in
+    /// use. One whose serial is already recorded is left as it is, and nothing is appended.
+    func recordOperatorCredential(_ record: OperatorCredentialRecord, audit: AuditEntry?) async throws
     func operatorCredential(serial: String) async throws -> OperatorCredentialRecord?
     /// Every recorded operator credential, by name, then oldest first.
     func operatorCredentials() async throws -> [OperatorCredentialRecord]
     /// Revokes every unrevoked credential named `name`, or the one with `serial`, and returns
-    /// them (none when all were revoked already). `request.not_found` when nothing has that
-    /// name or serial; `request.conflict`, changing nothing, when no active admin would remain.
-    func revokeOperatorCredentials(name: String?, serial: String?, by: String, now: Date) async throws -> [OperatorCredentialRecord]
+    /// them (none when all were revoked already); `audit` makes the entry for those revoked,
+    /// appended only when there are some. `request.not_found` when nothing has that name or
+    /// serial; `request.conflict`, changing nothing, when no active admin would remain.
+    func revokeOperatorCredentials(
+        name: String?, serial: String?, by: String, now: Date, audit: @Sendable ([OperatorCredentialRecord]) -> AuditEntry
+    ) async throws -> [OperatorCredentialRecord]
 
-    // Audit
-    func audit(_ record: AuditRecord) async throws
+    // Audit (see AuditLink for the chain, docs/security.md "Audit")
+    /// Appends an entry on its own; every change the coordinator makes appends its entry in
+    /// the method that makes it instead.
+    func appendAudit(_ entry: AuditEntry) async throws
+    func auditEntries(_ query: AuditQuery) async throws -> [AuditLogEntry]
+    /// The newest link, nil before the first.
+    func auditHead() async throws -> AuditHead?
+    /// The frozen free-text rows from before the chain, in id order.
+    func legacyAuditRows() async throws -> [LegacyAuditRow]
+    /// Adds counts of the coordinator's key use (see KeyUseCounter).
+    func addKeyUse(_ counts: [KeyUseCount]) async throws
+    func keyUse() async throws -> [KeyUseView]
 
     // Trust (docs/trust.md)
     /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
@@ -95,8 +110,8 @@ public protocol FleetStore: Sendable {
     func latestTrustDocument() async throws -> TrustDocumentRecord?
     /// Stores a document the caller has checked; refused (`trust.rollback`) unless it is newer
     /// than every stored one, atomically.
-    func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditRecord?) async throws
+    func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditEntry) async throws
     /// Sets a node's labels to what an operator-signed statement says, if `version` is the
     /// node's next label version (`labels.refused` otherwise).
-    func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?) async throws -> NodeRecord?
+    func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?, audit: AuditEntry) async throws -> NodeRecord?
 }

@@ -49,11 +49,7 @@ struct TaskPlanner: Sendable {
         let deliveries = targets.enumerated().map { index, node in
             DeliveryRecord(id: "b-" + RandomID.make(bytes: 10), taskID: task.id, nodeID: node.id, position: index, isCanary: index < request.policy.canary, createdAt: now)
         }
-        try await fleet.store.createTask(task, deliveries: deliveries)
-        try await fleet.store.audit(AuditRecord(
-            at: now, actor: peer.description, action: "task.create",
-            detail: "task \(task.id) '\(request.name)' signed by \(accepted.grant.name) (key \(accepted.grant.key.keyID)) on \(targets.count) node(s), selector '\(request.selector)', policy \(try request.policy.jsonText())"
-        ))
+        try await fleet.store.createTask(task, deliveries: deliveries, audit: .taskCreated(task, accepted: accepted, nodeIDs: targets.map(\.id), by: peer))
         return try await view(of: task)
     }
 

@@ -23,8 +23,7 @@ struct TokenIssuer: Sendable {
             id: id, tokenHash: RandomID.hash(secret), createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.ttlSeconds)),
             usesAllowed: request.uses, usesCount: 0, labelsJSON: try request.labels.jsonText(), createdBy: peer.name
         )
-        try await store.insertToken(record)
-        try await store.audit(AuditRecord(at: now, actor: peer.description, action: "token.create", detail: "token \(id), \(request.uses) use(s), ttl \(request.ttlSeconds)s, labels \(request.labels)"))
+        try await store.insertToken(record, audit: .tokenCreated(record, ttlSeconds: request.ttlSeconds, by: peer))
         return TokenCreateResponse(token: secret, tokenID: id, expiresAt: record.expiresAt, uses: request.uses, labels: request.labels)
     }
 }

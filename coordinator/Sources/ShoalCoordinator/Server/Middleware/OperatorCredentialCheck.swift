@@ -20,7 +20,9 @@ struct OperatorCredentialCheck: Sendable {
                 certificate: certificate, identity: identity, issuedAt: issued,
                 issuedBy: Self.unrecordedIssuer
             )
-            try await store.recordOperatorCredential(seen)
+            // Not audited: nobody issued anything now; the entry of its issue, if any, is in the
+            // frozen log from before the chain.
+            try await store.recordOperatorCredential(seen, audit: nil)
             return
         }
         if let revokedAt = record.revokedAt {

@@ -72,7 +72,10 @@ struct EnrollmentRoutes: Sendable {
         return EnrollResponse(
             nodeID: node.id, certificate: try certificate.pemText, caCertificate: fleet.caPEM,
             bundleKeys: fleet.trustedBundleKeys, labels: node.labels,
-            heartbeatIntervalSeconds: fleet.config.seconds(\.heartbeatInterval), trust: fleet.trust.current?.envelope
+            heartbeatIntervalSeconds: fleet.config.seconds(\.heartbeatInterval), trust: fleet.trust.current.map { current in
+                fleet.keyUse.recordTrustServed([current.envelope])
+                return current.envelope
+            }
         )
     }
 }

@@ -5,7 +5,8 @@ import X509
 
 /// `/v1/operators`: operator credentials (TLS client certificates). An admin issues, lists
 /// and revokes them; every holder renews their own. Every issue, renewal and revocation is
-/// recorded in `operator_credentials` (what `PeerIdentityMiddleware` checks) and audited.
+/// recorded in `operator_credentials` (what `PeerIdentityMiddleware` checks) with its audit
+/// chain entry, in one transaction.
 struct OperatorCredentialRoutes: Sendable {
     let fleet: Fleet
 
@@ -28,8 +29,9 @@ struct OperatorCredentialRoutes: Sendable {
             let identity = PeerIdentity(role: body.role, name: body.name)
             let now = Date()
             let certificate = try fleet.ca.issueClientCertificate(csr: csr, identity: identity, validity: TimeInterval(body.validityDays * 86400), now: now)
-            try await fleet.store.recordOperatorCredential(OperatorCredentialRecord(certificate: certificate, identity: identity, issuedAt: now, issuedBy: peer.description))
-            try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "operator.create", detail: "\(body.role.rawValue) \(body.name), serial \(certificate.serialHex), \(body.validityDays) days"))
+            // Recorded and audited in one transaction; if either fails, the certificate is never handed out.
+            let record = OperatorCredentialRecord(certificate: certificate, identity: identity, issuedAt: now, issuedBy: peer.description)
+            try await fleet.store.recordOperatorCredential(record, audit: .operatorCreated(record, validityDays: body.validityDays, by: peer))
             return try JSONResponse.make(
                 OperatorCreateResponse(certificate: try certificate.pemText, caCertificate: fleet.caPEM, url: fleet.config.advertiseURL),
                 status: .created
@@ -48,9 +50,8 @@ struct OperatorCredentialRoutes: Sendable {
                 throw ShoalError(.invalidArgument, "give either a name (revokes every certificate issued under it) or a serial (revokes that one), not both")
             }
             let now = Date()
-            let revoked = try await fleet.store.revokeOperatorCredentials(name: name, serial: serial, by: peer.description, now: now)
-            if !revoked.isEmpty {
-                try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "operator.revoke", detail: revoked.map { "\($0.role.rawValue) \($0.name), serial \($0.serial)" }.joined(separator: "; ")))
+            let revoked = try await fleet.store.revokeOperatorCredentials(name: name, serial: serial, by: peer.description, now: now) { records in
+                .operatorRevoked(records, by: peer, at: now)
             }
             // The signing key in the trust document is a separate grant that only the root can take back.
             let names = Set((revoked.isEmpty ? [name].compactMap { $0 } : revoked.map(\.name)))
@@ -84,8 +85,8 @@ struct OperatorCredentialRoutes: Sendable {
         let validity = min(max(lifetime, TimeInterval(days.lowerBound * 86400)), TimeInterval(days.upperBound * 86400))
         let now = Date()
         let certificate = try fleet.ca.issueClientCertificate(csr: csr, identity: peer, validity: validity, now: now)
-        try await fleet.store.recordOperatorCredential(OperatorCredentialRecord(certificate: certificate, identity: peer, issuedAt: now, issuedBy: peer.description, renewalOf: currentSerial))
-        try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "operator.renew", detail: "\(peer.description), serial \(currentSerial) renewed as \(certificate.serialHex), until \(Timestamp.format(certificate.notValidAfter))"))
+        let record = OperatorCredentialRecord(certificate: certificate, identity: peer, issuedAt: now, issuedBy: peer.description, renewalOf: currentSerial)
+        try await fleet.store.recordOperatorCredential(record, audit: .operatorRenewed(record, by: peer))
         return try JSONResponse.make(
             OperatorCreateResponse(certificate: try certificate.pemText, caCertificate: fleet.caPEM, url: fleet.config.advertiseURL),
             status: .created

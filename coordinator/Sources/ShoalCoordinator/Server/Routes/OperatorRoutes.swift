@@ -5,8 +5,9 @@ import X509
 import ShoalCore
 
 /// Operator routes: nodes, tokens, tasks. Reads need any operator role; changes need
-/// `operator` or `admin`; tokens need `admin`. Every change is written to the audit log.
-/// Operator credentials have their own routes (`OperatorCredentialRoutes`).
+/// `operator` or `admin`; tokens need `admin`. Every change is written to the audit chain in
+/// its own transaction (see `AuditEntry+Changes`). Operator credentials have their own routes
+/// (`OperatorCredentialRoutes`).
 struct OperatorRoutes: Sendable {
     let fleet: Fleet
     let engine: RolloutEngine
@@ -39,23 +40,20 @@ struct OperatorRoutes: Sendable {
                 throw ShoalError(.forbidden, "the label statement is signed with the key of '\(grant.name)' but sent with the credential of '\(peer.name)'")
             }
             guard let updated = try await fleet.store.setLabels(
-                nodeID: id, labelsJSON: try statement.labels.jsonText(), version: statement.version, statementJSON: try envelope.jsonText()
+                nodeID: id, labelsJSON: try statement.labels.jsonText(), version: statement.version, statementJSON: try envelope.jsonText(),
+                audit: .nodeLabelsSigned(statement, envelope: envelope, grant: grant, by: peer)
             ) else {
                 throw ShoalError(.notFound, "no node \(id)")
             }
-            try await fleet.store.audit(AuditRecord(
-                at: Date(), actor: peer.description, action: "node.labels",
-                detail: "node \(id): labels v\(statement.version) \(statement.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")), signed by \(grant.name)"
-            ))
             return try JSONResponse.make(updated.view)
         }
         admin.post("nodes/{id}/revoke") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()
-            guard let node = try await fleet.store.revoke(nodeID: id, reason: "revoked by \(peer.description)", now: Date()) else {
+            let now = Date()
+            guard let node = try await fleet.store.revoke(nodeID: id, reason: "revoked by \(peer.description)", now: now, audit: .nodeRevoked(nodeID: id, by: peer, at: now)) else {
                 throw ShoalError(.notFound, "no node \(id); 'coordinator nodes list' shows the fleet")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "node.revoke", detail: "node \(id) (\(node.hostname))"))
             engine.nudge()
             return try JSONResponse.make(node.view)
         }
@@ -82,10 +80,12 @@ struct OperatorRoutes: Sendable {
         write.post("tasks/{id}/cancel") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()
-            guard let task = try await fleet.store.requestCancel(taskID: id, reason: "cancelled by \(peer.description)", now: Date()) else {
+            let now = Date()
+            guard let task = try await fleet.store.requestCancel(
+                taskID: id, reason: "cancelled by \(peer.description)", now: now, audit: .taskCancelled(taskID: id, by: peer, at: now)
+            ) else {
                 throw ShoalError(.notFound, "no task \(id)")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "task.cancel", detail: "task \(id)"))
             engine.nudge()
             return try JSONResponse.make(try await planner.view(of: task))
         }

@@ -29,8 +29,7 @@ struct ScheduleRoutes: Sendable {
                 createdBy: peer.name, nextRunAt: cron.next(after: now)
             )
             record.statementJSON = try accepted.envelope.jsonText()
-            try await fleet.store.insertSchedule(record)
-            try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "schedule.add", detail: "schedule \(body.name) '\(body.cron)' signed by \(accepted.grant.name)"))
+            try await fleet.store.insertSchedule(record, audit: .scheduleAdded(record, accepted: accepted, by: peer))
             return try JSONResponse.make(Self.view(record, fleet: fleet), status: .created)
         }
         read.get { _, _ in
@@ -43,10 +42,9 @@ struct ScheduleRoutes: Sendable {
         }
         write.delete("{name}") { _, context in
             let name = try context.parameters.require("name")
-            guard try await fleet.store.deleteSchedule(name: name) else {
+            guard try await fleet.store.deleteSchedule(name: name, audit: .scheduleRemoved(name: name, by: try context.requirePeer())) else {
                 throw ShoalError(.notFound, "no schedule named '\(name)'; 'coordinator schedule list' shows them")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "schedule.remove", detail: "schedule \(name)"))
             return try JSONResponse.make(["removed": name])
         }
     }

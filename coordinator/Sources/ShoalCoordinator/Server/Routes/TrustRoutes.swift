@@ -19,18 +19,13 @@ struct TrustRoutes: Sendable {
         }
         router.get("/v1/trust/current") { _, context in
             _ = try context.requirePeer()
-            return try JSONResponse.make(TrustChainResponse(documents: fleet.trust.current.map { [$0.envelope] } ?? []))
+            return try JSONResponse.make(TrustChainResponse(documents: served(fleet.trust.current.map { [$0.envelope] } ?? [])))
         }
         let admin = router.group("/v1/trust").add(middleware: RequireOperatorMiddleware(roles: [.admin]))
         admin.put { request, context in
             let envelope = try await request.decodeJSON(DSSEEnvelope.self, limit: 1 << 20)
             let peer = try context.requirePeer()
-            let previous = fleet.trust.current?.document
-            let probe = try envelope.decodePayload(TrustDocument.self, expecting: TrustDocument.payloadType, malformed: .trustMalformed)
-            let document = try await fleet.trust.install(envelope, store: fleet.store, audit: AuditRecord(
-                at: Date(), actor: peer.description, action: "trust.publish",
-                detail: "trust document v\(probe.version): \(TrustChange.describe(from: previous, to: probe))"
-            ))
+            let document = try await fleet.trust.install(envelope, store: fleet.store, by: peer)
             context.logger.info("trust document installed", metadata: ["version": "\(document.version)", "by": "\(peer.description)"])
             return try JSONResponse.make(TrustChainResponse(documents: [envelope]), status: .created)
         }
@@ -39,11 +34,17 @@ struct TrustRoutes: Sendable {
     /// Documents after `version`, oldest first, at most `maxChain`.
     func chain(after version: Int) async throws -> [DSSEEnvelope] {
         guard let current = fleet.trust.current, current.document.version > version else { return [] }
-        return try await fleet.store.trustDocuments(after: version).prefix(Self.maxChain).compactMap(\.envelope)
+        return served(try await fleet.store.trustDocuments(after: version).prefix(Self.maxChain).compactMap(\.envelope))
+    }
+
+    /// `envelopes`, counted as served (`audit keys`).
+    private func served(_ envelopes: [DSSEEnvelope]) -> [DSSEEnvelope] {
+        fleet.keyUse.recordTrustServed(envelopes)
+        return envelopes
     }
 }
 
-/// A line for the audit log: what a new trust document changes.
+/// The result line of a `trust.publish` audit entry: what a new trust document changes.
 enum TrustChange {
     static func describe(from old: TrustDocument?, to new: TrustDocument) -> String {
         guard let old else { return "first document; operators \(new.operators.map(\.name).joined(separator: ", "))" }

@@ -3,18 +3,21 @@ import GRDB
 import ShoalCore
 
 extension SQLiteFleetStore {
-    public func recordOperatorCredential(_ record: OperatorCredentialRecord) async throws {
-        try await pool.write { db in try record.insert(db, onConflict: .ignore) }
+    public func recordOperatorCredential(_ record: OperatorCredentialRecord, audit: AuditEntry?) async throws {
+        try await pool.write { db in try Self.record(record, audit: audit, in: db) }
     }
 
     /// `coordinator init`: records the admin credential it made, with its audit entry, before
     /// any server runs (init is synchronous).
-    public func recordInitialCredential(_ record: OperatorCredentialRecord, audit: AuditRecord) throws {
-        try pool.write { db in
-            try record.insert(db, onConflict: .ignore)
-            var audit = audit
-            try audit.insert(db)
-        }
+    public func recordInitialCredential(_ record: OperatorCredentialRecord, audit: AuditEntry) throws {
+        try pool.write { db in try Self.record(record, audit: audit, in: db) }
+    }
+
+    /// The entry only when the row is new: a serial recorded before (two first uses of an
+    /// unrecorded certificate racing) changes nothing, so it records nothing.
+    private static func record(_ record: OperatorCredentialRecord, audit: AuditEntry?, in db: Database) throws {
+        try record.insert(db, onConflict: .ignore)
+        if let audit, db.changesCount > 0 { try appendAudit(audit, in: db) }
     }
 
     public func operatorCredential(serial: String) async throws -> OperatorCredentialRecord? {
@@ -27,7 +30,9 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func revokeOperatorCredentials(name: String?, serial: String?, by: String, now: Date) async throws -> [OperatorCredentialRecord] {
+    public func revokeOperatorCredentials(
+        name: String?, serial: String?, by: String, now: Date, audit: @Sendable ([OperatorCredentialRecord]) -> AuditEntry
+    ) async throws -> [OperatorCredentialRecord] {
         try await pool.write { db in
             let matching: [OperatorCredentialRecord]
             if let serial {
@@ -57,6 +62,7 @@ extension SQLiteFleetStore {
                     throw ShoalError(.conflict, "revoking this would leave the fleet with no active admin credential; issue another admin first ('coordinator operator create NAME --role admin --out DIR'), then revoke this one")
                 }
             }
+            if !revoked.isEmpty { try Self.appendAudit(audit(revoked), in: db) }
             return revoked
         }
     }

@@ -3,12 +3,13 @@ import GRDB
 import ShoalCore
 
 extension SQLiteFleetStore {
-    public func insertSchedule(_ schedule: ScheduleRecord) async throws {
+    public func insertSchedule(_ schedule: ScheduleRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             guard try ScheduleRecord.fetchOne(db, key: schedule.name) == nil else {
                 throw ShoalError(.invalidArgument, "a schedule named '\(schedule.name)' exists; remove it first or pick another name")
             }
             try schedule.insert(db)
+            try Self.appendAudit(audit, in: db)
         }
     }
 
@@ -16,8 +17,12 @@ extension SQLiteFleetStore {
         try await pool.read { db in try ScheduleRecord.order(Column("name")).fetchAll(db) }
     }
 
-    public func deleteSchedule(name: String) async throws -> Bool {
-        try await pool.write { db in try ScheduleRecord.deleteOne(db, key: name) }
+    public func deleteSchedule(name: String, audit: AuditEntry) async throws -> Bool {
+        try await pool.write { db in
+            guard try ScheduleRecord.deleteOne(db, key: name) else { return false }
+            try Self.appendAudit(audit, in: db)
+            return true
+        }
     }
 
     public func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws {

@@ -3,10 +3,11 @@ import GRDB
 import ShoalCore
 
 extension SQLiteFleetStore {
-    public func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord]) async throws {
+    public func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord], audit: AuditEntry) async throws {
         try await pool.write { db in
             try task.insert(db)
             for delivery in deliveries { try delivery.insert(db) }
+            try Self.appendAudit(audit, in: db)
         }
     }
 
@@ -116,7 +117,7 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord? {
+    public func requestCancel(taskID: String, reason: String, now: Date, audit: AuditEntry) async throws -> TaskRecord? {
         try await pool.write { db in
             guard var task = try TaskRecord.fetchOne(db, key: taskID) else { return nil }
             guard !task.status.isFinal else { return task }
@@ -136,6 +137,7 @@ extension SQLiteFleetStore {
                     break
                 }
             }
+            try Self.appendAudit(audit, in: db)
             return try TaskRecord.fetchOne(db, key: taskID)
         }
     }
@@ -159,8 +161,7 @@ extension SQLiteFleetStore {
             guard var task = try TaskRecord.fetchOne(db, key: taskID) else { return false }
             guard task.status.canMove(to: next) else {
                 if task.status != next {
-                    var audit = AuditRecord(at: now, actor: "coordinator", action: "rollout.illegal_transition", detail: "task \(taskID): \(task.status.rawValue) → \(next.rawValue) refused")
-                    try audit.insert(db)
+                    try Self.appendAudit(.illegalRolloutTransition(taskID: taskID, from: task.status, to: next, at: now), in: db)
                 }
                 return false
             }

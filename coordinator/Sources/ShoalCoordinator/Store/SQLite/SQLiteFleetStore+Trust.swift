@@ -13,17 +13,17 @@ extension SQLiteFleetStore {
         try await pool.read { db in try TrustDocumentRecord.order(Column("version").desc).fetchOne(db) }
     }
 
-    public func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditRecord?) async throws {
+    public func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             if let latest = try TrustDocumentRecord.order(Column("version").desc).fetchOne(db), latest.version >= record.version {
                 throw ShoalError(.trustRollback, "the fleet already has trust document v\(latest.version); v\(record.version) is not newer")
             }
             try record.insert(db)
-            if var audit { try audit.insert(db) }
+            try Self.appendAudit(audit, in: db)
         }
     }
 
-    public func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?) async throws -> NodeRecord? {
+    public func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?, audit: AuditEntry) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
             guard version == node.labelsVersion + 1 else {
@@ -33,14 +33,19 @@ extension SQLiteFleetStore {
             node.labelsVersion = version
             node.labelStatementJSON = statementJSON
             try node.update(db)
+            try Self.appendAudit(audit, in: db)
             return node
         }
     }
 }
 
 extension SQLiteFleetStore {
-    /// For `coordinator init`, which runs before any server: stores the first document.
-    func installSynchronously(_ record: TrustDocumentRecord) throws {
-        try pool.write { db in try record.insert(db) }
+    /// For `coordinator init`, which runs before any server: stores the first document, and
+    /// its audit entry in the same transaction.
+    func installSynchronously(_ record: TrustDocumentRecord, audit: AuditEntry) throws {
+        try pool.write { db in
+            try record.insert(db)
+            try Self.appendAudit(audit, in: db)
+        }
     }
 }

@@ -23,8 +23,11 @@ public final class SQLiteFleetStore: FleetStore {
 
     // MARK: Tokens and enrollment
 
-    public func insertToken(_ token: JoinTokenRecord) async throws {
-        try await pool.write { db in try token.insert(db) }
+    public func insertToken(_ token: JoinTokenRecord, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            try token.insert(db)
+            try Self.appendAudit(audit, in: db)
+        }
     }
 
     public func token(hash: String) async throws -> JoinTokenRecord? {
@@ -49,6 +52,7 @@ public final class SQLiteFleetStore: FleetStore {
             try node.insert(db)
             var event = NodeEventRecord(nodeID: node.id, at: now, kind: "enrolled", detail: "hostname \(node.hostname), token \(token.id)")
             try event.insert(db)
+            try Self.appendAudit(.nodeEnrolled(node, token: token, at: now), in: db)
             return node
         }
     }
@@ -103,7 +107,7 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
-    public func revoke(nodeID: String, reason: String, now: Date) async throws -> NodeRecord? {
+    public func revoke(nodeID: String, reason: String, now: Date, audit: AuditEntry) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
             node.status = .revoked
@@ -118,6 +122,7 @@ public final class SQLiteFleetStore: FleetStore {
                 delivery.message = "the node was revoked"
                 _ = try Self.move(db, &delivery, to: .cancelled, now: now)
             }
+            try Self.appendAudit(audit, in: db)
             return node
         }
     }
@@ -140,24 +145,6 @@ public final class SQLiteFleetStore: FleetStore {
                 sql: "UPDATE nodes SET previousCertificateSerial = NULL WHERE id = ? AND certificateSerial = ? AND previousCertificateSerial IS NOT NULL",
                 arguments: [nodeID, serial]
             )
-        }
-    }
-
-    public func updateLabels(nodeID: String, labelsJSON: String) async throws -> NodeRecord? {
-        try await pool.write { db in
-            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
-            node.labelsJSON = labelsJSON
-            try node.update(db)
-            return node
-        }
-    }
-
-    // MARK: Audit
-
-    public func audit(_ record: AuditRecord) async throws {
-        try await pool.write { db in
-            var record = record
-            try record.insert(db)
         }
     }
 }

@@ -135,6 +135,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v5-operator-credentials") { db in
             try SQLiteMigrations.operatorCredentials(db)
         }
+        migrator.registerMigration("v6-audit-chain") { db in
+            try SQLiteMigrations.auditChain(db)
+        }
         return migrator
     }
 }
