@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShoalClient
 import ShoalCoordinator
 import ShoalCore
 
@@ -43,7 +44,7 @@ struct NodesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let node = try await connection.withClient { try await $0.get("/v1/nodes/\(id)", as: NodeView.self) }
+                let node = try await connection.withClient { try await $0.get("/v1/nodes/\(APIPath.segment(id))", as: NodeView.self) }
                 if json { return try printJSON(node) }
                 var lines = [
                     "id:         \(node.id)", "hostname:   \(node.hostname)", "status:     \(node.status)",
@@ -91,7 +92,7 @@ struct NodesCommand: AsyncParsableCommand {
                 let remove = changes.filter { $0.hasSuffix("-") && !$0.contains("=") }.map { String($0.dropLast()) }
                 let set = try LabelText.parse(changes.filter { !($0.hasSuffix("-") && !$0.contains("=")) })
                 let node = try await connection.withClient {
-                    try await $0.post("/v1/nodes/\(id)/labels", body: LabelUpdateRequest(set: set, remove: remove), as: NodeView.self)
+                    try await $0.post("/v1/nodes/\(APIPath.segment(id))/labels", body: LabelUpdateRequest(set: set, remove: remove), as: NodeView.self)
                 }
                 if json { return try printJSON(node) }
                 print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
@@ -106,7 +107,7 @@ struct NodesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
+                let node = try await connection.withClient { try await $0.post("/v1/nodes/\(APIPath.segment(id))/revoke", body: [String: String](), as: NodeView.self) }
                 print("\(node.id) (\(node.hostname)) revoked; enroll it again with a new token to bring it back")
             }
         }

@@ -120,7 +120,7 @@ struct TaskStatusCommand: AsyncParsableCommand {
             let view = try await connection.withClient { client in
                 follow
                     ? try await TaskFollower(client: client, live: !json).follow(taskID: id, limit: .seconds(7 * 86400))
-                    : try await client.get("/v1/tasks/\(id)", as: TaskView.self)
+                    : try await client.get("/v1/tasks/\(APIPath.segment(id))", as: TaskView.self)
             }
             if json { return try printJSON(view) }
             print(TaskTable.render(view))
@@ -158,7 +158,7 @@ struct TaskCancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let view = try await connection.withClient { try await $0.post("/v1/tasks/\(id)/cancel", body: [String: String](), as: TaskView.self) }
+            let view = try await connection.withClient { try await $0.post("/v1/tasks/\(APIPath.segment(id))/cancel", body: [String: String](), as: TaskView.self) }
             if json { return try printJSON(view) }
             print("task \(view.id): cancel requested (\(view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
         }
@@ -175,7 +175,7 @@ struct TaskOutputCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let data = try await connection.withClient { try await $0.send(method: .GET, path: "/v1/tasks/\(id)/output/\(node)", body: nil, timeout: .seconds(60)) }
+            let data = try await connection.withClient { try await $0.send(method: .GET, path: "/v1/tasks/\(APIPath.segment(id))/output/\(APIPath.segment(node))", body: nil, timeout: .seconds(60)) }
             FileHandle.standardOutput.write(data)
         }
     }

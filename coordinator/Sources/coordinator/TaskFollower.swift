@@ -13,7 +13,7 @@ struct TaskFollower {
         let deadline = ContinuousClock.now + limit
         var lastLine = ""
         while true {
-            let view = try await client.get("/v1/tasks/\(taskID)", as: TaskView.self)
+            let view = try await client.get("/v1/tasks/\(APIPath.segment(taskID))", as: TaskView.self)
             if live {
                 let line = TaskFollower.progressLine(view)
                 if line != lastLine {

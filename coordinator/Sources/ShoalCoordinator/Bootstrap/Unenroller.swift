@@ -48,7 +48,7 @@ public struct Unenroller: Sendable {
     }
 
     private func unenroll(_ subject: String, client: APIClient) async throws -> UnenrollResult {
-        var node = try? await client.get("/v1/nodes/\(subject)", as: NodeView.self)
+        var node = try? await client.get("/v1/nodes/\(APIPath.segment(subject))", as: NodeView.self)
         // Given a node id, SSH to the hostname it reported (resolvable via DNS or ~/.ssh/config).
         let target = try SSHTarget(node?.hostname ?? subject, port: port, identityFile: identityFile, options: sshOptions)
         var result = UnenrollResult(nodeID: node?.id, host: target.display, removedFromHost: false, revoked: false, notes: [])

@@ -18,6 +18,7 @@ public enum CoordinatorServer {
         let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PeerIdentityMiddleware())
+        router.add(middleware: PathParameterMiddleware())
         EnrollmentRoutes(fleet: fleet).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine).add(to: router)

@@ -67,11 +67,13 @@ public protocol FleetStore: Sendable {
     // Schedules
     /// Inserts a schedule; a name already in use is `request.invalid_argument`.
     func insertSchedule(_ schedule: ScheduleRecord) async throws
-    func schedules() async throws -> [ScheduleRecord]
+    /// Every schedule; rows that cannot be read come back as `broken`, not as an error.
+    func schedules() async throws -> StoredSchedules
     func deleteSchedule(name: String) async throws -> Bool
     /// Records one due run and moves the schedule on, in one transaction.
     func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
-    func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
+    /// The newest runs first; nil when no schedule of that name exists and none ever ran.
+    func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]?
 
     // Audit
     func audit(_ record: AuditRecord) async throws

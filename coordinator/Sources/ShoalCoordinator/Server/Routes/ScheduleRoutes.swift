@@ -15,25 +15,30 @@ struct ScheduleRoutes: Sendable {
         write.post { request, context in
             let body = try await request.decodeJSON(ScheduleCreateRequest.self, limit: limit)
             let peer = try context.requirePeer()
-            try LabelText.validate(key: body.name, value: "")
+            try ScheduleName.validate(body.name)
             let cron = try CronSchedule(parsing: body.cron)
-            // Refuse a task that could never start now rather than at 3 a.m.
+            // Refuse a task that could never start now rather than at 3 a.m.: the same checks
+            // as `POST /v1/tasks`, and a selector that parses.
+            try TaskPlanner(fleet: fleet).validate(body.task)
             _ = try NodeSelector(parsing: body.task.selector)
             let now = Date()
             let record = ScheduleRecord(
                 name: body.name, cron: cron.description, requestJSON: try body.task.jsonText(), createdAt: now,
-                createdBy: peer.name, nextRunAt: cron.next(after: now)
+                createdBy: peer.name, nextRunAt: try cron.nextRun(after: now)
             )
             try await fleet.store.insertSchedule(record)
             try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "schedule.add", detail: "schedule \(body.name) '\(body.cron)'"))
             return try JSONResponse.make(Self.view(record), status: .created)
         }
         read.get { _, _ in
-            try JSONResponse.make(ScheduleListResponse(schedules: try await fleet.store.schedules().map(Self.view)))
+            let stored = try await fleet.store.schedules()
+            return try JSONResponse.make(ScheduleListResponse(schedules: stored.readable.map(Self.view), broken: stored.broken))
         }
         read.get("{name}/runs") { _, context in
             let name = try context.parameters.require("name")
-            let runs = try await fleet.store.scheduleRuns(name: name, limit: 100)
+            guard let runs = try await fleet.store.scheduleRuns(name: name, limit: 100) else {
+                throw ShoalError(.notFound, "no schedule named '\(name)' and no runs recorded for one; 'coordinator schedule list' shows them")
+            }
             return try JSONResponse.make(ScheduleRunsResponse(runs: runs.map { ScheduleRunView(at: $0.at, outcome: $0.outcome, taskID: $0.taskID, detail: $0.detail) }))
         }
         write.delete("{name}") { _, context in
