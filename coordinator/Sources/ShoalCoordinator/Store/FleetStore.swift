@@ -42,9 +42,10 @@ public protocol FleetStore: Sendable {
         deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
         errorCode: String?, message: String?, notBefore: Date?, countAttempt: Bool
     ) async throws -> DeliveryRecord?
-    /// Queued deliveries for the node, moved to `delivered` in the same transaction.
+    /// Queued deliveries for the node, moved to `sent` in the same transaction, and those
+    /// already `sent` that the agent never confirmed (handed out again).
     func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord]
-    /// The agent is about to run it: `delivered → running`, or `→ cancelled` (returns false)
+    /// The agent confirms it has the bundle and is about to run it: `sent → running`, or `→ cancelled` (returns false)
     /// when the operator cancelled meanwhile.
     func startDelivery(deliveryID: String, nodeID: String, now: Date) async throws -> Bool
     /// Records a node's result. Returns true when the agent may forget it (stored now or before).
@@ -52,7 +53,7 @@ public protocol FleetStore: Sendable {
     /// Deliveries the node is running that the operator asked to stop.
     func cancellationsRequested(nodeID: String) async throws -> [String]
     /// Marks the task cancelled-on-request: pending, queued and waiting deliveries are
-    /// cancelled now; delivered and running ones are flagged for the agent.
+    /// cancelled now; sent and running ones are flagged for the agent.
     func requestCancel(taskID: String, reason: String, now: Date) async throws -> TaskRecord?
     /// Stops new starts: pending deliveries are cancelled, the rollout will end `halted`.
     func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws

@@ -111,6 +111,12 @@ enum SQLiteMigrations {
             }
             try db.create(index: "schedule_runs_by_name", on: "schedule_runs", columns: ["scheduleName"])
         }
+        migrator.registerMigration("v3-delivery-sent") { db in
+            // A bundle handed to a long poll is `sent`, not `delivered`: only the agent can
+            // confirm it arrived (see NodeTaskStatus).
+            try db.execute(sql: "UPDATE deliveries SET status = 'sent' WHERE status = 'delivered'")
+            try db.alter(table: "deliveries") { t in t.rename(column: "deliveredAt", to: "sentAt") }
+        }
         return migrator
     }
 }
