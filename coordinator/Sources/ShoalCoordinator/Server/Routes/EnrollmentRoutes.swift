@@ -18,11 +18,12 @@ struct EnrollmentRoutes: Sendable {
         }
         router.post("/v1/enroll") { request, context in
             let body = try await request.decodeJSON(EnrollRequest.self, limit: 64 * 1024)
-            return try JSONResponse.make(try await enroll(body, logger: context.logger), status: .created)
+            return try JSONResponse.make(try await enroll(body, from: context.channel.remoteAddress?.ipAddress, logger: context.logger), status: .created)
         }
     }
 
-    func enroll(_ body: EnrollRequest, logger: Logger) async throws -> EnrollResponse {
+    /// `address`: where the request came from, recorded with the node for `unenroll`'s check.
+    func enroll(_ body: EnrollRequest, from address: String?, logger: Logger) async throws -> EnrollResponse {
         let csr = try CertificateSigningRequest.parse(pem: body.csr)
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw ShoalError(.csrInvalid, "the CSR's signature does not verify against its own public key")
@@ -40,7 +41,7 @@ struct EnrollmentRoutes: Sendable {
                 labelsJSON: (try? ownLabels.merging(token.labels) { _, fromToken in fromToken }.jsonText()) ?? token.labelsJSON,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
                 certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
-                lastSequence: 0, tokenID: token.id
+                lastSequence: 0, tokenID: token.id, enrolledFrom: address
             )
         }
         logger.info("node enrolled", metadata: ["node": "\(node.id)", "hostname": "\(node.hostname)"])

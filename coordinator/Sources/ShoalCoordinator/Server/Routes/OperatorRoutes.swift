@@ -43,6 +43,9 @@ struct OperatorRoutes: Sendable {
             try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "node.labels", detail: "node \(id): set \(body.set), removed \(body.remove)"))
             return try JSONResponse.make(updated.view)
         }
+        admin.get("nodes/{id}/enrollment") { _, context in
+            try JSONResponse.make(try await node(context.parameters.require("id")).enrollment)
+        }
         admin.post("nodes/{id}/revoke") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()

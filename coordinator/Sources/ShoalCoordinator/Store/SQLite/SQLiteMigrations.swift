@@ -117,6 +117,11 @@ enum SQLiteMigrations {
             try db.execute(sql: "UPDATE deliveries SET status = 'sent' WHERE status = 'delivered'")
             try db.alter(table: "deliveries") { t in t.rename(column: "deliveredAt", to: "sentAt") }
         }
+        migrator.registerMigration("v4-node-enrolled-from") { db in
+            // The address each enrollment request came from, so `unenroll` can tell whether the
+            // hostname a node reported still leads to that machine.
+            try db.alter(table: "nodes") { t in t.add(column: "enrolledFrom", .text) }
+        }
         return migrator
     }
 }
