@@ -78,4 +78,14 @@ public protocol FleetStore: Sendable {
 
     // Audit
     func audit(_ record: AuditRecord) async throws
+
+    // Retention (`StoragePruner`); the audit log is never pruned.
+    /// Finished tasks (rollout status final), oldest finish first, with their size in the database.
+    func finishedTasks() async throws -> [FinishedTaskFootprint]
+    /// Deletes those of these tasks that are finished, with their deliveries; returns how many.
+    func deleteFinishedTasks(ids: [String]) async throws -> Int
+    /// Deletes node events older than `before`, then all but each node's newest `keepPerNode`.
+    func pruneNodeEvents(before: Date, keepPerNode: Int) async throws -> Int
+    /// Deletes schedule runs older than `before`, then all but each schedule's newest `keepPerSchedule`.
+    func pruneScheduleRuns(before: Date, keepPerSchedule: Int) async throws -> Int
 }
