@@ -33,7 +33,7 @@ public enum CoordinatorServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
-            services: [liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger)],
+            services: [liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger), AllocatorTrimmer()],
             onServerRunning: onServerRunning,
             logger: logger
         )
