@@ -102,6 +102,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,11 +124,12 @@ let package = Package(
         ),
         .target(
             name: "ShoalTestSupport",
+            dependencies: ["ShoalCore"],
             path: "Tests/ShoalTestSupport"
         ),
         .testTarget(
             name: "ShoalCoreTests",
-            dependencies: ["ShoalCore"],
+            dependencies: ["ShoalCore", "ShoalTestSupport", .product(name: "X509", package: "swift-certificates")],
             path: "Tests/ShoalCoreTests"
         ),
         .testTarget(

@@ -34,6 +34,7 @@ readonly wanted=(
   "file|packaging tests check what the binaries are"
   "libstdc++-12-dev|the static release agent links libstdc++ statically"
   "zlib1g-dev|the static release agent links zlib statically"
+  "systemd|systemd-analyze scores the shipped units (packaging tests)"
 )
 
 check_only=0

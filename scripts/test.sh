@@ -28,6 +28,8 @@ readonly privileged=(
   "ShoalAgentTests GroupStepTests|the real groupadd on a copy of /etc/gshadow (passwd), root"
   "ShoalAgentTests SshHardeningStepTests|sshd -t (openssh-server) and a copy of /etc/shadow, root"
   "ShoalAgentTests UfwStepTests|the real ufw (ufw), root"
+  "ShoalAgentTests SymlinkSafetyTests|chown to another user and useradd on copied account files, root"
+  "ShoalAgentTests SysctlStepTests|writes its sysctl.d file owned by root, root"
   "ShoalSystemTests TestbedTests|real systemd nodes: systemd-nspawn, debootstrap, network namespaces, root"
   "ShoalSystemTests EnrollmentTests|coordinator enroll over SSH onto testbed nodes, root"
   "ShoalSystemTests CloudInitTests|cloud-init enrollment on testbed nodes, root"
@@ -36,6 +38,7 @@ readonly privileged=(
   "ShoalSystemTests DockerEngineOnNodeTests|docker_engine on testbed nodes, root"
   "ShoalSystemTests ProfileTests|the shipped profiles on testbed nodes, root"
   "ShoalSystemTests PackagingTests|the static release build and .debs (dpkg-dev, lintian, libstdc++-12-dev), installed on testbed nodes, root"
+  "ShoalSystemTests UnitHardeningTests|systemd-analyze on the shipped units and the units on testbed nodes, root"
 )
 
 if [ "$unit" = 1 ]; then

@@ -48,8 +48,14 @@ import Testing
             #expect(try await store.setRolloutStatus(taskID: id, to: .succeeded, reason: nil, now: daysAgo(finishedDaysAgo)))
         }
         if outputBytes > 0 {
-            try outputs.write(Data(repeating: 65, count: outputBytes), taskID: id, deliveryID: "b-" + id, step: 0, stream: "stdout")
+            try writeOutput(Data(repeating: 65, count: outputBytes), taskID: id, deliveryID: "b-" + id, stream: "stdout")
         }
+    }
+
+    /// A step's output file where uploads put it.
+    func writeOutput(_ data: Data, taskID: String, deliveryID: String, stream: String) throws {
+        try SecureFile.makeDirectory(outputs.directory(taskID: taskID, deliveryID: deliveryID))
+        try SecureFile.write(data, to: outputs.path(taskID: taskID, deliveryID: deliveryID, step: 0, stream: stream))
     }
 
     func taskIDs() async throws -> Set<String> { Set(try await store.tasks(limit: 1000).map(\.id)) }
@@ -60,7 +66,7 @@ import Testing
         try await addTask("t-mid", finishedDaysAgo: 40)
         try await addTask("t-new", finishedDaysAgo: 1)
         try await addTask("t-open", finishedDaysAgo: nil)
-        try outputs.write(Data("orphan".utf8), taskID: "t-gone", deliveryID: "b-x", step: 0, stream: "stderr")
+        try writeOutput(Data("orphan".utf8), taskID: "t-gone", deliveryID: "b-x", stream: "stderr")
 
         let report = try await pruner().pass(now: now)
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCoordinator
 import ShoalCore
 import Testing
 
@@ -18,7 +19,7 @@ struct DeliveryConfirmationTests {
 
             let created = try await fleet.admin().post(
                 "/v1/tasks",
-                body: TaskCreateRequest(name: "probe", steps: [ScheduleAPITests.okStep], selector: "", timeoutSeconds: 600),
+                body: try fleet.signer().sign(TaskCreateRequest(name: "probe", steps: [ScheduleAPITests.okStep], selector: "", timeoutSeconds: 600)),
                 as: TaskView.self
             )
             #expect(await eventually(timeout: 10) { (try? await fleet.task(created.id))?.nodes.first?.status == .queued })

@@ -18,10 +18,12 @@ struct ScheduleAPITests {
 
     static let okStep = StepSpec(kind: "command", params: .object(["script": .string("true")]))
 
-    /// The error code the coordinator answers `POST /v1/schedules` with, nil for 201.
-    func add(_ client: APIClient, _ name: String, cron: String = "@every 1h", task: TaskCreateRequest = task([okStep])) async -> ShoalError.Code? {
+    /// The error code the coordinator answers `POST /v1/schedules` with (the task signed by
+    /// the admin's operator key, for this schedule), nil for 201.
+    func add(_ fleet: TestFleet, _ name: String, cron: String = "@every 1h", task: TaskCreateRequest = task([okStep])) async -> ShoalError.Code? {
         do {
-            _ = try await client.post("/v1/schedules", body: ScheduleCreateRequest(name: name, cron: cron, task: task), as: ScheduleView.self)
+            let signed = try fleet.signer().sign(task, schedule: TaskStatement.ScheduleGrant(name: name, cron: cron))
+            _ = try await fleet.admin().post("/v1/schedules", body: ScheduleCreateRequest(name: name, cron: cron, task: signed), as: ScheduleView.self)
             return nil
         } catch let error as ShoalError {
             return error.code
@@ -35,21 +37,21 @@ struct ScheduleAPITests {
             try await fleet.startCoordinator()
             let admin = fleet.admin()
             // Intervals that once produced a next run in year 506713.
-            #expect(await add(admin, "huge", cron: "@every 9223372036854775807") == .invalidArgument)
-            #expect(await add(admin, "huge", cron: "@every 106751991167300d") == .invalidArgument)
-            #expect(await add(admin, "never", cron: "0 0 31 2 *") == .invalidArgument)
+            #expect(await add(fleet, "huge", cron: "@every 9223372036854775807") == .invalidArgument)
+            #expect(await add(fleet, "huge", cron: "@every 106751991167300d") == .invalidArgument)
+            #expect(await add(fleet, "never", cron: "0 0 31 2 *") == .invalidArgument)
             // Names are one safe path segment.
-            #expect(await add(admin, "../etc") == .invalidArgument)
-            #expect(await add(admin, "a/b") == .invalidArgument)
+            #expect(await add(fleet, "../etc") == .invalidArgument)
+            #expect(await add(fleet, "a/b") == .invalidArgument)
             // The task is checked exactly as POST /v1/tasks checks it.
-            #expect(await add(admin, "empty", task: Self.task([])) == .invalidArgument)
-            #expect(await add(admin, "kind", task: Self.task([StepSpec(kind: "nonsense", params: .object([:]))])) == .stepUnknownKind)
-            #expect(await add(admin, "timeout", task: Self.task([Self.okStep], timeout: -1)) == .invalidArgument)
+            #expect(await add(fleet, "empty", task: Self.task([])) == .invalidArgument)
+            #expect(await add(fleet, "kind", task: Self.task([StepSpec(kind: "nonsense", params: .object([:]))])) == .stepUnknownKind)
+            #expect(await add(fleet, "timeout", task: Self.task([Self.okStep], timeout: -1)) == .invalidArgument)
             let badStep = StepSpec(kind: "command", params: .object(["script": .string("true"), "timeoutSeconds": .number(-1)]))
-            #expect(await add(admin, "steptimeout", task: Self.task([badStep])) == .stepInvalid)
+            #expect(await add(fleet, "steptimeout", task: Self.task([badStep])) == .stepInvalid)
             // Nothing of that was stored; the listing answers; a good one still goes in.
             #expect(try await admin.get("/v1/schedules", as: ScheduleListResponse.self).schedules.isEmpty)
-            #expect(await add(admin, "nightly.v2", cron: "@every 366d") == nil)
+            #expect(await add(fleet, "nightly.v2", cron: "@every 366d") == nil)
             #expect(try await admin.get("/v1/schedules", as: ScheduleListResponse.self).schedules.map(\.name) == ["nightly.v2"])
             // Runs of a schedule that never existed are 404, of one that exists 200.
             let unknown = await #expect(throws: ShoalError.self) { try await admin.get("/v1/schedules/nothing/runs", as: ScheduleRunsResponse.self) }
@@ -72,7 +74,7 @@ struct ScheduleAPITests {
                     """, arguments: [request])
             }
             let admin = fleet.admin()
-            #expect(await add(admin, "fine", cron: "@every 1h") == nil)
+            #expect(await add(fleet, "fine", cron: "@every 1h") == nil)
 
             // The listing is 200 with the broken row beside the others.
             let list = try await admin.get("/v1/schedules", as: ScheduleListResponse.self)

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalClient
+import ShoalCoordinator
 import ShoalCore
 import Testing
 
@@ -23,7 +24,7 @@ struct StepValidationTests {
             for (params, field) in cases {
                 let step = StepSpec(kind: "command", name: "probe", params: .object(params))
                 let request = TaskCreateRequest(name: "bad", steps: [step], selector: "", timeoutSeconds: 60)
-                let error = await #expect(throws: ShoalError.self) { try await admin.post("/v1/tasks", body: request, as: TaskView.self) }
+                let error = await #expect(throws: ShoalError.self) { try await admin.post("/v1/tasks", body: try fleet.signer().sign(request), as: TaskView.self) }
                 #expect(error?.code == .stepInvalid, "\(params)")
                 #expect(error?.message.contains(field) == true, "\(error?.message ?? "")")
                 #expect(error?.message.contains("step 'probe' (command)") == true)
@@ -32,12 +33,12 @@ struct StepValidationTests {
             let handler = StepSpec(kind: "command", name: "h", params: .object(["script": .string("true"), "timeoutSeconds": .number(0)]))
             var request = TaskCreateRequest(name: "bad", steps: [ScheduleAPITests.okStep], selector: "", timeoutSeconds: 60)
             request.handlers = [handler]
-            let handlerError = await #expect(throws: ShoalError.self) { try await admin.post("/v1/tasks", body: request, as: TaskView.self) }
+            let handlerError = await #expect(throws: ShoalError.self) { try await admin.post("/v1/tasks", body: try fleet.signer().sign(request), as: TaskView.self) }
             #expect(handlerError?.code == .stepInvalid)
             #expect(try await admin.get("/v1/tasks", as: TaskListResponse.self).tasks.isEmpty)
             // Within bounds, as text from a template or YAML, it runs.
             let good = StepSpec(kind: "command", params: .object(["script": .string("echo ok"), "timeoutSeconds": .string("30")]))
-            let created = try await admin.post("/v1/tasks", body: TaskCreateRequest(name: "ok", steps: [good], selector: "", timeoutSeconds: 60), as: TaskView.self)
+            let created = try await admin.post("/v1/tasks", body: try fleet.signer().sign(TaskCreateRequest(name: "ok", steps: [good], selector: "", timeoutSeconds: 60)), as: TaskView.self)
             #expect(try await fleet.waitForTask(created.id).status == .succeeded)
         }
     }

@@ -18,6 +18,8 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     /// What is kept of finished work, and for how long; absent in configs written before it
     /// existed, which get the defaults (see `retentionSettings`).
     public var retention: RetentionConfig?
+    /// Bounds on connections and node-facing routes; absent means every default.
+    public var limits: CoordinatorLimits?
 
     enum CodingKeys: String, CodingKey {
         case fleetName = "fleet_name"
@@ -30,6 +32,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case maxBodyBytes = "max_body_bytes"
         case bundleExpiry = "bundle_expiry"
         case retention
+        case limits
     }
 
     public init(fleetName: String, advertiseURL: String, listen: String) {
@@ -58,6 +61,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
             }
         }
         try config.retention?.validate(source: source)
+        _ = try (config.limits ?? CoordinatorLimits()).resolved(source: source)
         guard HostPort(config.listen) != nil else {
             throw ShoalError(.configInvalid, "\(source): listen '\(config.listen)' must be HOST:PORT")
         }
@@ -65,6 +69,11 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     }
 
     public func yamlText() throws -> String { try YAMLEncoder().encode(self) }
+
+    /// The limits in force (checked by `parse`, so this cannot fail for a loaded config).
+    public var resolvedLimits: CoordinatorLimits.Resolved {
+        (try? (limits ?? CoordinatorLimits()).resolved(source: Self.fileName)) ?? CoordinatorLimits.defaults
+    }
 
     public func seconds(_ keyPath: KeyPath<CoordinatorConfig, String>) -> Int {
         (try? DurationText.seconds(self[keyPath: keyPath])) ?? 0

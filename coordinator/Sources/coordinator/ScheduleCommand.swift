@@ -25,7 +25,12 @@ struct ScheduleCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 try ScheduleName.validate(scheduleName)
                 _ = try CronSchedule(parsing: cron)
-                let request = ScheduleCreateRequest(name: scheduleName, cron: cron, task: try task.makeRequest())
+                let validity = try task.validFor.map { TimeInterval(try DurationText.seconds($0)) }
+                let signed = try connection.signer().sign(
+                    try task.makeRequest(protecting: connection.protectedPaths), validity: validity,
+                    schedule: TaskStatement.ScheduleGrant(name: scheduleName, cron: cron)
+                )
+                let request = ScheduleCreateRequest(name: scheduleName, cron: cron, task: signed)
                 let view = try await connection.withClient { try await $0.post("/v1/schedules", body: request, as: ScheduleView.self) }
                 if json { return try printJSON(view) }
                 print("schedule \(view.name) added; next run \(Timestamp.format(view.nextRunAt))")
@@ -50,7 +55,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                 rows += broken.map { [$0.name, $0.cron, "BROKEN", "", "", "", ""] }
                 print(TablePrinter.render(header: ["NAME", "CRON", "NEXT", "LAST", "LAST TASK", "SELECTOR", "TASK"], rows: rows.sorted { $0[0] < $1[0] }))
                 for schedule in broken {
-                    print("schedule \(schedule.name) is broken and never runs: \(schedule.problem); remove it with 'coordinator schedule remove \(schedule.name)'")
+                    print(TerminalText.escaped("schedule \(schedule.name) is broken and never runs: \(schedule.problem); remove it with 'coordinator schedule remove \(schedule.name)'"))
                 }
             }
         }

@@ -15,6 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await runReportingErrors {
             AllocatorTrimmer.configureProcess()
             let fleet = try Fleet.load(dataDir: dataDir)
+            try await fleet.prepare()
             let address = listen ?? fleet.config.listen
             guard let hostPort = HostPort(address) else {
                 throw ShoalError(.invalidArgument, "--listen '\(address)' must be HOST:PORT")

@@ -32,7 +32,7 @@ struct UnenrollCommand: AsyncParsableCommand {
             }
             let result = try await unenroller.unenroll(subject)
             if json { return try printJSON(result) }
-            print(result.notes.joined(separator: "\n"))
+            print(result.notes.map(TerminalText.escaped).joined(separator: "\n"))
         }
     }
 }

@@ -111,13 +111,34 @@ enum SQLiteMigrations {
             }
             try db.create(index: "schedule_runs_by_name", on: "schedule_runs", columns: ["scheduleName"])
         }
-        migrator.registerMigration("v3-delivery-sent") { db in
+        migrator.registerMigration("v3-trust-boundaries") { db in
+            try SQLiteMigrations.labelAuthority(db)
+            try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
+        }
+        migrator.registerMigration("v4-operator-signing") { db in
+            try db.create(table: "trust_documents") { t in
+                t.primaryKey("version", .integer)
+                t.column("envelopeJSON", .text).notNull()
+                t.column("installedAt", .datetime).notNull()
+            }
+            try db.alter(table: "nodes") { t in
+                t.add(column: "labelsVersion", .integer).notNull().defaults(to: 0)
+                t.add(column: "labelStatementJSON", .text)
+            }
+            try db.alter(table: "tasks") { t in
+                t.add(column: "statementJSON", .text)
+                t.add(column: "signer", .text)
+                t.add(column: "scheduledAt", .datetime)
+            }
+            try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
+        }
+        migrator.registerMigration("v5-delivery-sent") { db in
             // A bundle handed to a long poll is `sent`, not `delivered`: only the agent can
             // confirm it arrived (see NodeTaskStatus).
             try db.execute(sql: "UPDATE deliveries SET status = 'sent' WHERE status = 'delivered'")
             try db.alter(table: "deliveries") { t in t.rename(column: "deliveredAt", to: "sentAt") }
         }
-        migrator.registerMigration("v4-node-enrolled-from") { db in
+        migrator.registerMigration("v6-node-enrolled-from") { db in
             // The address each enrollment request came from, so `unenroll` can tell whether the
             // hostname a node reported still leads to that machine.
             try db.alter(table: "nodes") { t in t.add(column: "enrolledFrom", .text) }
