@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian/Ubuntu packages, what the full test suite needs beyond Swift itself,
-# and says what and why. Needs root (apt-get); changes nothing when everything is there, so it
-# is safe to run again. scripts/test.sh runs it when it is root; .ci/run runs it too.
+# and the one Python module Debian packages too old (securesystemslib, with pip into the
+# python3 on PATH), and says what and why. Needs root (apt-get); changes nothing when
+# everything is there, so it is safe to run again. scripts/test.sh runs it when it is root;
+# .ci/run runs it too.
 #
 #   scripts/install-test-deps.sh            install what is missing (root)
 #   scripts/install-test-deps.sh --check    list what is missing, install nothing; exit 1 if anything is
@@ -37,6 +39,12 @@ readonly wanted=(
   "systemd|systemd-analyze scores the shipped units (packaging tests)"
 )
 
+# pip requirement|what must import|why — installed with pip into the python3 on PATH (the one
+# the tests run): Debian 12's python3-securesystemslib (0.26) has no securesystemslib.dsse.
+readonly python_wanted=(
+  "securesystemslib[crypto]|securesystemslib.dsse, securesystemslib.signer, cryptography|Tests/interop/verify_dsse.py checks Shoal's DSSE signatures with an independent implementation (TrustTests)"
+)
+
 check_only=0
 case "${1:-}" in
   --check) check_only=1 ;;
@@ -56,19 +64,35 @@ for entry in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$entry")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+python_missing=()
+for entry in "${python_wanted[@]}"; do
+  modules="${entry#*|}"
+  modules="${modules%%|*}"
+  python3 -c "import $modules" 2>/dev/null || python_missing+=("$entry")
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#python_missing[@]} -eq 0 ]; then
   echo "install-test-deps.sh: every package the tests need is installed"
   exit 0
 fi
 
 echo "install-test-deps.sh: missing for the full test suite:"
-for entry in "${missing[@]}"; do
-  printf '  %-22s %s\n' "${entry%%|*}" "${entry#*|}"
+for entry in "${missing[@]}" "${python_missing[@]}"; do
+  [ -n "$entry" ] || continue
+  printf '  %-24s %s\n' "${entry%%|*}" "${entry##*|}"
 done
 names=("${missing[@]%%|*}")
+requirements=("${python_missing[@]%%|*}")
+# pip itself, from Debian, when the python3 on PATH has none (Debian's own python3).
+if [ ${#python_missing[@]} -gt 0 ] && ! python3 -m pip --version >/dev/null 2>&1; then
+  names+=(python3-pip)
+fi
 
 if [ "$check_only" = 1 ]; then
-  echo "install them with: sudo scripts/install-test-deps.sh   (or: sudo apt-get install ${names[*]})"
+  hint=()
+  [ ${#names[@]} -eq 0 ] || hint+=("sudo apt-get install ${names[*]}")
+  [ ${#requirements[@]} -eq 0 ] || hint+=("sudo python3 -m pip install '${requirements[*]}'")
+  echo "install them with: sudo scripts/install-test-deps.sh   (or: $(IFS=';'; echo "${hint[*]}" | sed 's/;/; /g'))"
   exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -84,7 +108,21 @@ if [ ! -e "$policy" ]; then
   chmod 755 "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
-echo "install-test-deps.sh: apt-get install ${names[*]}"
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${names[@]}"
-echo "install-test-deps.sh: installed ${#names[@]} package(s)"
+if [ ${#names[@]} -gt 0 ]; then
+  echo "install-test-deps.sh: apt-get install ${names[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${names[@]}"
+  echo "install-test-deps.sh: installed ${#names[@]} package(s)"
+fi
+if [ ${#requirements[@]} -gt 0 ]; then
+  # A Debian python3 is "externally managed": the break-system-packages switch lets pip put
+  # the module in /usr/local beside it (pyenv's and venvs' pip ignore both variables).
+  echo "install-test-deps.sh: python3 -m pip install ${requirements[*]}"
+  PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q "${requirements[@]}"
+  for entry in "${python_wanted[@]}"; do
+    modules="${entry#*|}"
+    modules="${modules%%|*}"
+    python3 -c "import $modules" || { echo "install-test-deps.sh: pip ran, yet python3 still cannot import $modules" >&2; exit 1; }
+  done
+  echo "install-test-deps.sh: installed ${#requirements[@]} Python module(s)"
+fi
