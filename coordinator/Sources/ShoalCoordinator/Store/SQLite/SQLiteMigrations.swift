@@ -132,13 +132,16 @@ enum SQLiteMigrations {
             }
             try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
         }
-        migrator.registerMigration("v5-delivery-sent") { db in
+        migrator.registerMigration("v5-operator-credentials") { db in
+            try SQLiteMigrations.operatorCredentials(db)
+        }
+        migrator.registerMigration("v6-delivery-sent") { db in
             // A bundle handed to a long poll is `sent`, not `delivered`: only the agent can
             // confirm it arrived (see NodeTaskStatus).
             try db.execute(sql: "UPDATE deliveries SET status = 'sent' WHERE status = 'delivered'")
             try db.alter(table: "deliveries") { t in t.rename(column: "deliveredAt", to: "sentAt") }
         }
-        migrator.registerMigration("v6-node-enrolled-from") { db in
+        migrator.registerMigration("v7-node-enrolled-from") { db in
             // The address each enrollment request came from, so `unenroll` can tell whether the
             // hostname a node reported still leads to that machine.
             try db.alter(table: "nodes") { t in t.add(column: "enrolledFrom", .text) }
