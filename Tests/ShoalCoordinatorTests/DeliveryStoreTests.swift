@@ -59,7 +59,7 @@ import Testing
 
     @Test func illegalTransitionsAreRefusedAndLogged() async throws {
         let ids = try await makeTask("t-1", nodes: ["n-a"])
-        // pending → running skips queued and delivered: refused.
+        // pending → running skips queued and sent: refused.
         let moved = try await store.transition(deliveryID: ids[0], from: nil, to: .running, now: Date(), errorCode: nil, message: nil, notBefore: nil, countAttempt: false)
         #expect(moved == nil)
         #expect(try await store.deliveries(taskID: "t-1").first?.status == .pending)
@@ -73,7 +73,7 @@ import Testing
         let ids = try await makeTask("t-1", nodes: ["n-a", "n-b"])
         for id in ids { _ = try await queue(id) }
         let taken = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
-        #expect(taken.map(\.status) == [.delivered])
+        #expect(taken.map(\.status) == [.sent])
         // The node polls again without starting it: that first poll died. Hand it out again.
         #expect(try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date()).map(\.id) == taken.map(\.id))
         #expect(try await store.startDelivery(deliveryID: taken[0].id, nodeID: "n-a", now: Date()))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import ShoalCore
 import Testing
@@ -46,7 +47,7 @@ import Testing
         #expect(runs.first?.outcome == "started")
         let taskID = try #require(runs.first?.taskID)
         #expect(try await fleet.store.task(id: taskID)?.createdBy == "schedule:backup")
-        let schedule = try #require(try await fleet.store.schedules().first { $0.name == "backup" })
+        let schedule = try #require(try await fleet.store.schedules().readable.first { $0.name == "backup" })
         #expect(try schedule.nextRunAt == CronSchedule(parsing: "@every 1h").next(after: now))
         #expect(schedule.lastTaskID == taskID)
         // The run is audited as the schedule's, with the key that signed the schedule and the
@@ -77,7 +78,7 @@ import Testing
         let third = try await runner.tick(now: now.addingTimeInterval(240))
         #expect(third.first?.outcome == "started")
         let recorded = try await fleet.store.scheduleRuns(name: "sweep", limit: 10)
-        #expect(recorded.map(\.outcome) == ["started", "skipped", "started"])
+        #expect(recorded?.map(\.outcome) == ["started", "skipped", "started"])
     }
 
     @Test func aRunThatCannotStartIsRecordedAsFailedWithTheReason() async throws {
@@ -85,6 +86,36 @@ import Testing
         let runs = try await runner.tick(now: Date())
         #expect(runs.first?.outcome == "failed")
         #expect(runs.first?.detail.contains("task.no_nodes_matched") == true)
+    }
+
+    @Test func anUnreadableScheduleIsSkippedAndReportedAndTheOthersStillRun() async throws {
+        let now = Date()
+        try await addSchedule("backup", cron: "@every 1h", due: now.addingTimeInterval(-1))
+        // What an unbounded `@every` once stored: a next-run date GRDB cannot read back.
+        let store = try #require(fleet.store as? SQLiteFleetStore)
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO schedules (name, cron, requestJSON, createdAt, createdBy, nextRunAt)
+                VALUES ('huge', '@every 9223372036854775807', '{}', '2026-01-01 00:00:00.000', 'test', '')
+                """)
+        }
+        let stored = try await fleet.store.schedules()
+        #expect(stored.readable.map(\.name) == ["backup"])
+        #expect(stored.broken.map(\.name) == ["huge"])
+        #expect(stored.broken.first?.cron == "@every 9223372036854775807")
+        #expect(stored.broken.first?.problem.contains("cannot be read") == true)
+        let runs = try await runner.tick(now: now)
+        #expect(runs.map(\.scheduleName) == ["backup"])
+        #expect(runs.first?.outcome == "started")
+        // It can still be removed.
+        #expect(try await fleet.store.deleteSchedule(name: "huge"))
+        #expect(try await fleet.store.schedules().broken.isEmpty)
+    }
+
+    @Test func runsOfAScheduleThatNeverExistedAreNil() async throws {
+        #expect(try await fleet.store.scheduleRuns(name: "nothing", limit: 10) == nil)
+        try await addSchedule("quiet", cron: "@every 1h", due: Date().addingTimeInterval(600))
+        #expect(try await fleet.store.scheduleRuns(name: "quiet", limit: 10)?.isEmpty == true)
     }
 
     @Test func aScheduleWhoseSignerWasRevokedStopsAndSaysWhy() async throws {

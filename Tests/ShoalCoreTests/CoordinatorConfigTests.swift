@@ -49,4 +49,36 @@ struct CoordinatorConfigTests {
         #expect(error?.code == .configInvalid)
         #expect(error?.message.contains("missing field") == true)
     }
+
+    @Test("a config without retention gets the defaults; one with part of it keeps the rest")
+    func retentionDefaults() throws {
+        var config = CoordinatorConfig(fleetName: "prod", advertiseURL: "https://h:1", listen: "0.0.0.0:8443")
+        config.retention = nil
+        let old = try CoordinatorConfig.parse(yaml: try config.yamlText(), source: "c.yaml")
+        #expect(old.retentionSettings == RetentionConfig())
+        #expect(old.retentionSettings.outputsMaxBytes == 2 * 1024 * 1024 * 1024)
+        #expect(old.retentionSettings.seconds(\.outputs) == 30 * 86400)
+        let partial = try CoordinatorConfig.parse(yaml: try config.yamlText() + "retention:\n  outputs: 7d\n  node_events_per_node: 50\n", source: "c.yaml")
+        #expect(partial.retentionSettings.seconds(\.outputs) == 7 * 86400)
+        #expect(partial.retentionSettings.nodeEventsPerNode == 50)
+        #expect(partial.retentionSettings.finishedTasks == "90d")
+        // What init writes lists every key.
+        let written = try CoordinatorConfig(fleetName: "prod", advertiseURL: "https://h:1", listen: "0.0.0.0:8443").yamlText()
+        for key in ["interval", "finished_tasks", "results_max_bytes", "outputs", "outputs_max_bytes", "node_events", "node_events_per_node", "schedule_runs", "schedule_runs_per_schedule"] {
+            #expect(written.contains("  \(key): "), "\(key) missing from\n\(written)")
+        }
+    }
+
+    @Test("a bad retention value is config.invalid naming the key")
+    func badRetention() throws {
+        let config = CoordinatorConfig(fleetName: "prod", advertiseURL: "https://h:1", listen: "0.0.0.0:8443")
+        for (yaml, key) in [("retention:\n  outputs: forever\n", "retention.outputs"), ("retention:\n  outputs_max_bytes: 0\n", "retention.outputs_max_bytes"), ("retention:\n  interval: 5s\n", "retention.interval")] {
+            let written = try config.yamlText()
+            let cut = try #require(written.range(of: "retention:"))
+            let text = String(written[..<cut.lowerBound]) + yaml
+            let error = #expect(throws: ShoalError.self) { try CoordinatorConfig.parse(yaml: text, source: "c.yaml") }
+            #expect(error?.code == .configInvalid)
+            #expect(error?.message.contains(key) == true, "\(error?.message ?? "")")
+        }
+    }
 }

@@ -57,4 +57,27 @@ struct CronScheduleTests {
             return error.code == .invalidArgument && error.message.contains(mentions)
         }
     }
+
+    @Test("@every is bounded at 366 days: the values that once stopped every schedule are refused", arguments: [
+        "@every 9223372036854775807", "@every 106751991167300d", "@every 367d", "@every 106751991167301d",
+    ])
+    func everyBounded(expression: String) {
+        let error = #expect(throws: ShoalError.self) { try CronSchedule(parsing: expression) }
+        #expect(error?.code == .invalidArgument)
+    }
+
+    @Test("@every 366d is the longest interval and its next run is within the horizon")
+    func everyYear() throws {
+        let now = Self.utc("2026-11-23T10:00:00.000Z")
+        let next = try CronSchedule(parsing: "@every 366d").nextRun(after: now)
+        #expect(next > now && next.timeIntervalSince(now) <= 366 * 86400)
+    }
+
+    @Test("a date that never comes is refused; 29 February comes round")
+    func neverDue() throws {
+        let now = Self.utc("2026-11-23T10:00:00.000Z")
+        let error = #expect(throws: ShoalError.self) { try CronSchedule(parsing: "0 0 31 2 *").nextRun(after: now) }
+        #expect(error?.message.contains("never comes due") == true)
+        #expect(try CronSchedule(parsing: "0 0 29 2 *").nextRun(after: now) == Self.utc("2028-02-29T00:00:00.000Z"))
+    }
 }

@@ -15,6 +15,9 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     public var maxBodyBytes: Int
     /// How long a bundle stays valid after it is queued when the task does not say.
     public var bundleExpiry: String
+    /// What is kept of finished work, and for how long; absent in configs written before it
+    /// existed, which get the defaults (see `retentionSettings`).
+    public var retention: RetentionConfig?
     /// Bounds on connections and node-facing routes; absent means every default.
     public var limits: CoordinatorLimits?
 
@@ -28,6 +31,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case nodeCertificateValidity = "node_certificate_validity"
         case maxBodyBytes = "max_body_bytes"
         case bundleExpiry = "bundle_expiry"
+        case retention
         case limits
     }
 
@@ -41,7 +45,11 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         self.nodeCertificateValidity = "90d"
         self.maxBodyBytes = 4 * 1024 * 1024
         self.bundleExpiry = "1h"
+        self.retention = RetentionConfig()
     }
+
+    /// The retention in force: the file's, or the defaults.
+    public var retentionSettings: RetentionConfig { retention ?? RetentionConfig() }
 
     public static let fileName = "coordinator.yaml"
 
@@ -52,6 +60,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
                 throw ShoalError(.configInvalid, "\(source): \(field): \(error.message)")
             }
         }
+        try config.retention?.validate(source: source)
         _ = try (config.limits ?? CoordinatorLimits()).resolved(source: source)
         guard HostPort(config.listen) != nil else {
             throw ShoalError(.configInvalid, "\(source): listen '\(config.listen)' must be HOST:PORT")

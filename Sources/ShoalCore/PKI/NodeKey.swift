@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// A client's own P-256 key and the CSR that proves it holds it. Made on the node (or the
@@ -39,10 +40,14 @@ public struct NodeKey: Sendable {
 }
 
 extension CertificateSigningRequest {
-    /// Parses a PEM CSR; failures are `enroll.csr_invalid` with the parser's reason.
+    /// Parses a PEM CSR with any standard line wrapping (64 or 76 columns, one line, CRLF);
+    /// failures are `enroll.csr_invalid` with the reason.
     public static func parse(pem: String) throws -> CertificateSigningRequest {
+        guard let block = PEMBlock(firstIn: pem, labels: ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]) else {
+            throw ShoalError(.csrInvalid, "the CSR is not a PEM certificate signing request: no '-----BEGIN CERTIFICATE REQUEST-----' block with a base64 body and its END line")
+        }
         do {
-            return try CertificateSigningRequest(pemEncoded: pem)
+            return try CertificateSigningRequest(derEncoded: block.der)
         } catch {
             throw ShoalError(.csrInvalid, "the CSR is not a PEM certificate signing request: \(error)")
         }

@@ -26,11 +26,28 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             if trimmed.hasPrefix("@every ") {
                 let seconds = try DurationText.seconds(String(trimmed.dropFirst(7)))
                 guard seconds >= 1 else { throw Self.invalid(text, "@every needs at least 1s") }
+                guard seconds <= Self.maxEverySeconds else { throw Self.invalid(text, "@every can be at most 366d") }
                 kind = .every(seconds: seconds)
             } else {
                 kind = try Self.parseFields(trimmed)
             }
         }
+    }
+
+    /// The longest `@every` interval: a year, leap day included.
+    public static let maxEverySeconds = 366 * 86400
+    /// How far ahead a next run may be. The rarest valid date, 29 February, comes round within
+    /// 8 years (2096 to 2104); anything further never comes due.
+    public static let horizon: TimeInterval = 9 * 366 * 86400
+
+    /// The next run after `date`, refused (`request.invalid_argument`) when it never comes or
+    /// lies beyond `horizon` — such a date would be stored and then stop every schedule.
+    public func nextRun(after date: Date) throws -> Date {
+        let next = next(after: date)
+        guard next.timeIntervalSince(date) <= Self.horizon else {
+            throw Self.invalid(description, "it never comes due (no date within \(Int(Self.horizon / (366 * 86400))) years matches)")
+        }
+        return next
     }
 
     /// The first run time strictly after `date`.
@@ -45,7 +62,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             // Start at the next whole minute and walk forward; at most ~4 years of minutes
             // would be needed for Feb 29, so skip whole days and hours that cannot match.
             var candidate = Date(timeIntervalSince1970: (floor(date.timeIntervalSince1970 / 60) + 1) * 60)
-            for _ in 0..<600_000 {
+            for _ in 0..<600_000 where candidate.timeIntervalSince(date) <= Self.horizon {
                 let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: candidate)
                 let month = parts.month ?? 1, day = parts.day ?? 1, hour = parts.hour ?? 0, minute = parts.minute ?? 0
                 let weekday = (parts.weekday ?? 1) - 1

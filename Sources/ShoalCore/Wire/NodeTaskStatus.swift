@@ -2,14 +2,19 @@
 /// store refuses (and logs) anything else.
 ///
 /// ```
-/// pending ─► queued ─► delivered ─► running ─► succeeded | failed | timed_out | interrupted
-///    │         │          │            └──────► cancelled
-///    │         │          └─► refused | timed_out | cancelled
+/// pending ─► queued ─► sent ─► running ─► succeeded | failed | timed_out | interrupted
+///    │         │         │        └──────► cancelled
+///    │         │         └─► refused | timed_out | cancelled
 ///    │         └─► retry_wait ─► pending        (node down: retried with backoff)
 ///    └─► cancelled | failed (node down, no retries left)
 /// ```
+///
+/// `sent` is all the coordinator can know when it answers a long poll: the bundle was handed
+/// to the node's connection, which may have died on the way. Only the agent confirms it had
+/// the bundle — by asking to start it (`running`) or by reporting a result (`refused`,
+/// `cancelled`, …) — so nothing is shown as received before that.
 public enum NodeTaskStatus: String, Codable, Sendable, CaseIterable {
-    case pending, queued, delivered, running
+    case pending, queued, sent, running
     case retryWait = "retry_wait"
     case succeeded, failed
     case timedOut = "timed_out"
@@ -17,7 +22,7 @@ public enum NodeTaskStatus: String, Codable, Sendable, CaseIterable {
 
     public var isFinal: Bool {
         switch self {
-        case .pending, .queued, .delivered, .running, .retryWait: false
+        case .pending, .queued, .sent, .running, .retryWait: false
         default: true
         }
     }
@@ -25,7 +30,7 @@ public enum NodeTaskStatus: String, Codable, Sendable, CaseIterable {
     /// Holding a concurrency slot: started and not finished.
     public var isActive: Bool {
         switch self {
-        case .queued, .delivered, .running, .retryWait: true
+        case .queued, .sent, .running, .retryWait: true
         default: false
         }
     }
@@ -41,11 +46,11 @@ public enum NodeTaskStatus: String, Codable, Sendable, CaseIterable {
     public func canMove(to next: NodeTaskStatus) -> Bool {
         switch (self, next) {
         case (.pending, .queued), (.pending, .cancelled), (.pending, .failed), (.pending, .retryWait): true
-        case (.queued, .delivered), (.queued, .cancelled), (.queued, .retryWait), (.queued, .timedOut): true
+        case (.queued, .sent), (.queued, .cancelled), (.queued, .retryWait), (.queued, .timedOut): true
         case (.retryWait, .pending), (.retryWait, .cancelled): true
         case (.queued, _) where next.isFinal: true // a result can overtake the delivery record
-        case (.delivered, .running), (.delivered, .cancelled), (.delivered, .timedOut): true
-        case (.delivered, _) where next.isFinal: true
+        case (.sent, .running), (.sent, .cancelled), (.sent, .timedOut): true
+        case (.sent, _) where next.isFinal: true
         case (.running, _) where next.isFinal: true
         default: false
         }

@@ -49,7 +49,27 @@ public struct ScheduleView: Codable, Sendable {
 
 public struct ScheduleListResponse: Codable, Sendable {
     public var schedules: [ScheduleView]
-    public init(schedules: [ScheduleView]) { self.schedules = schedules }
+    /// Stored schedules that cannot be read (a date out of range, a damaged row): never run,
+    /// listed so an operator can see and remove them. Absent from older coordinators.
+    public var broken: [BrokenScheduleView]?
+
+    public init(schedules: [ScheduleView], broken: [BrokenScheduleView]? = nil) {
+        self.schedules = schedules
+        self.broken = broken
+    }
+}
+
+/// A schedule row the coordinator cannot read, and why.
+public struct BrokenScheduleView: Codable, Sendable, Equatable {
+    public var name: String
+    public var cron: String
+    public var problem: String
+
+    public init(name: String, cron: String, problem: String) {
+        self.name = name
+        self.cron = cron
+        self.problem = problem
+    }
 }
 
 /// One time a schedule came due: `started` (with its task), `skipped` or `failed`.

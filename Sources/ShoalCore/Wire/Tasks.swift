@@ -59,14 +59,17 @@ public struct NodeTaskView: Codable, Sendable {
     public var firstLine: String?
     public var attempt: Int
     public var queuedAt: Date?
-    public var deliveredAt: Date?
+    /// When the bundle was first handed to the node's long poll: not proof that it arrived
+    /// (the connection may have died). While the status is `sent` the agent has not confirmed it.
+    public var sentAt: Date?
+    /// When the agent confirmed the bundle and started it (`POST …/start`).
     public var startedAt: Date?
     public var finishedAt: Date?
     public var result: BundleResult?
 
     public init(
         nodeID: String, hostname: String, bundleID: String, sequence: Int64, status: NodeTaskStatus, exitCode: Int32?,
-        errorCode: ShoalError.Code?, message: String?, firstLine: String?, attempt: Int, queuedAt: Date?, deliveredAt: Date?,
+        errorCode: ShoalError.Code?, message: String?, firstLine: String?, attempt: Int, queuedAt: Date?, sentAt: Date?,
         startedAt: Date?, finishedAt: Date?, result: BundleResult?
     ) {
         self.nodeID = nodeID
@@ -80,7 +83,7 @@ public struct NodeTaskView: Codable, Sendable {
         self.firstLine = firstLine
         self.attempt = attempt
         self.queuedAt = queuedAt
-        self.deliveredAt = deliveredAt
+        self.sentAt = sentAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.result = result

@@ -161,7 +161,7 @@ final class TestFleet: @unchecked Sendable {
         try await admin().get("/v1/tasks/\(id)", as: TaskView.self)
     }
 
-    /// Waits until the task has no node left queued or delivered.
+    /// Waits until the task has no node left queued or sent.
     func waitForTask(_ id: String, timeout: TimeInterval = 30) async throws -> TaskView {
         var view: TaskView?
         _ = await eventually(timeout: timeout) {

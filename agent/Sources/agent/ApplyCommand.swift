@@ -71,7 +71,7 @@ struct ApplyPrinter: Sendable {
 
     func finish(_ report: LocalTaskRun.Report) throws {
         if json {
-            print(String(decoding: try WireCoding.encode(report), as: UTF8.self))
+            print(try ScriptJSON.text(report, pretty: false))
             return
         }
         var counts: [StepStatus: Int] = [:]

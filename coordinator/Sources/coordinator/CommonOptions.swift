@@ -60,6 +60,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     try await CommandLineSupport.run(body)
 }
 
+/// `--json`: every documented key present, `null` when it has no value (see `ScriptJSON`).
 func printJSON<T: Encodable>(_ value: T) throws {
-    print(String(decoding: try WireCoding.encode(value, pretty: true), as: UTF8.self))
+    print(try ScriptJSON.text(value))
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShoalClient
 import ShoalCoordinator
 import ShoalCore
 
@@ -43,7 +44,7 @@ struct NodesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let node = try await connection.withClient { try await $0.get("/v1/nodes/\(id)", as: NodeView.self) }
+                let node = try await connection.withClient { try await $0.get("/v1/nodes/\(APIPath.segment(id))", as: NodeView.self) }
                 if json { return try printJSON(node) }
                 var lines = [
                     "id:         \(node.id)", "hostname:   \(node.hostname)", "status:     \(node.status)",
@@ -99,7 +100,7 @@ struct NodesCommand: AsyncParsableCommand {
                 let signer = try connection.signer()
                 let node = try await connection.withClient { client in
                     // The whole new label set, signed as the next version of the node's labels.
-                    let current = try await client.get("/v1/nodes/\(id)", as: NodeView.self)
+                    let current = try await client.get("/v1/nodes/\(APIPath.segment(id))", as: NodeView.self)
                     var labels = current.labels
                     for (key, value) in set { labels[key] = value }
                     for key in remove { labels.removeValue(forKey: key) }
@@ -119,7 +120,7 @@ struct NodesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
+                let node = try await connection.withClient { try await $0.post("/v1/nodes/\(APIPath.segment(id))/revoke", body: [String: String](), as: NodeView.self) }
                 print("\(node.id) (\(TerminalText.escaped(node.hostname))) revoked; enroll it again with a new token to bring it back")
             }
         }

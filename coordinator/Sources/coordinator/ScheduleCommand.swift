@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShoalClient
 import ShoalCoordinator
 import ShoalCore
 
@@ -22,6 +23,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
+                try ScheduleName.validate(scheduleName)
                 _ = try CronSchedule(parsing: cron)
                 let validity = try task.validFor.map { TimeInterval(try DurationText.seconds($0)) }
                 let signed = try connection.signer().sign(
@@ -45,11 +47,16 @@ struct ScheduleCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let list = try await connection.withClient { try await $0.get("/v1/schedules", as: ScheduleListResponse.self) }
                 if json { return try printJSON(list) }
-                let rows = list.schedules.map { schedule in
+                var rows = list.schedules.map { schedule in
                     [schedule.name, schedule.cron, Timestamp.format(schedule.nextRunAt), schedule.lastRunAt.map(Timestamp.format) ?? "never",
                      schedule.lastTaskID ?? "", schedule.selector.isEmpty ? "(all)" : schedule.selector, schedule.taskName]
                 }
-                print(TablePrinter.render(header: ["NAME", "CRON", "NEXT", "LAST", "LAST TASK", "SELECTOR", "TASK"], rows: rows))
+                let broken = list.broken ?? []
+                rows += broken.map { [$0.name, $0.cron, "BROKEN", "", "", "", ""] }
+                print(TablePrinter.render(header: ["NAME", "CRON", "NEXT", "LAST", "LAST TASK", "SELECTOR", "TASK"], rows: rows.sorted { $0[0] < $1[0] }))
+                for schedule in broken {
+                    print(TerminalText.escaped("schedule \(schedule.name) is broken and never runs: \(schedule.problem); remove it with 'coordinator schedule remove \(schedule.name)'"))
+                }
             }
         }
     }
@@ -61,7 +68,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                _ = try await connection.withClient { try await $0.send(method: .DELETE, path: "/v1/schedules/\(scheduleName)", body: nil, timeout: .seconds(30)) }
+                _ = try await connection.withClient { try await $0.send(method: .DELETE, path: "/v1/schedules/\(APIPath.segment(scheduleName))", body: nil, timeout: .seconds(30)) }
                 print("schedule \(scheduleName) removed")
             }
         }
@@ -75,7 +82,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let runs = try await connection.withClient { try await $0.get("/v1/schedules/\(scheduleName)/runs", as: ScheduleRunsResponse.self) }
+                let runs = try await connection.withClient { try await $0.get("/v1/schedules/\(APIPath.segment(scheduleName))/runs", as: ScheduleRunsResponse.self) }
                 if json { return try printJSON(runs) }
                 let rows = runs.runs.map { [Timestamp.format($0.at), $0.outcome, $0.taskID ?? "", $0.detail] }
                 print(TablePrinter.render(header: ["AT", "OUTCOME", "TASK", "DETAIL"], rows: rows))

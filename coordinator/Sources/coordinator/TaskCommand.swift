@@ -127,7 +127,7 @@ struct TaskStatusCommand: AsyncParsableCommand {
             let view = try await connection.withClient { client in
                 follow
                     ? try await TaskFollower(client: client, live: !json).follow(taskID: id, limit: .seconds(7 * 86400))
-                    : try await client.get("/v1/tasks/\(id)", as: TaskView.self)
+                    : try await client.get("/v1/tasks/\(APIPath.segment(id))", as: TaskView.self)
             }
             if json { return try printJSON(view) }
             print(TaskTable.render(view))
@@ -165,7 +165,7 @@ struct TaskCancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let view = try await connection.withClient { try await $0.post("/v1/tasks/\(id)/cancel", body: [String: String](), as: TaskView.self) }
+            let view = try await connection.withClient { try await $0.post("/v1/tasks/\(APIPath.segment(id))/cancel", body: [String: String](), as: TaskView.self) }
             if json { return try printJSON(view) }
             print("task \(view.id): cancel requested (\(view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
         }
@@ -194,7 +194,7 @@ struct TaskOutputCommand: AsyncParsableCommand {
             // Streamed chunk by chunk: a delivery's output may be tens of MiB.
             try await connection.withClient { client in
                 var escaper = TerminalText.StreamEscaper()
-                try await client.stream("/v1/tasks/\(id)/output/\(node)", timeout: .minutes(10)) { chunk in
+                try await client.stream("/v1/tasks/\(APIPath.segment(id))/output/\(APIPath.segment(node))", timeout: .minutes(10)) { chunk in
                     if escape {
                         out.write(Data(escaper.feed(chunk.readableBytesView).utf8))
                     } else {

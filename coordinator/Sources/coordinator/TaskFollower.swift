@@ -13,7 +13,7 @@ struct TaskFollower {
         let deadline = ContinuousClock.now + limit
         var lastLine = ""
         while true {
-            let view = try await client.get("/v1/tasks/\(taskID)", as: TaskView.self)
+            let view = try await client.get("/v1/tasks/\(APIPath.segment(taskID))", as: TaskView.self)
             if live {
                 let line = TaskFollower.progressLine(view)
                 if line != lastLine {
@@ -50,7 +50,7 @@ struct TaskFollower {
 enum TaskTable {
     static func render(_ view: TaskView) -> String {
         let rows = view.nodes.map { node in
-            [node.hostname, node.nodeID, node.status.rawValue, node.exitCode.map(String.init) ?? "-",
+            [node.hostname, node.nodeID, statusText(node), node.exitCode.map(String.init) ?? "-",
              node.errorCode?.rawValue ?? "", node.firstLine ?? node.message ?? ""]
         }
         let counts = view.counts.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
@@ -61,7 +61,16 @@ enum TaskTable {
             text += "\n  \(group.count) node\(group.count == 1 ? "" : "s") (\(TerminalText.escaped(group.nodes.prefix(5).joined(separator: ", ")))\(group.count > 5 ? ", …" : "")):\n\(indented)"
         }
         if let reason = view.statusReason { text += "\n  \(TerminalText.escaped(reason))" }
+        let unconfirmed = view.nodes.filter { $0.status == .sent }.count
+        if unconfirmed > 0 {
+            text += "\n  \(unconfirmed) node(s) sent but not confirmed: the bundle was handed to the node's connection and the agent has not confirmed it yet"
+        }
         return text
+    }
+
+    /// `sent` says only that the bundle left: until the agent confirms it, say so.
+    static func statusText(_ node: NodeTaskView) -> String {
+        node.status == .sent ? "sent, unconfirmed" : node.status.rawValue
     }
 }
 

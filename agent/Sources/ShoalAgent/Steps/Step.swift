@@ -97,6 +97,8 @@ public enum StepRegistry {
             let known = kinds.keys.sorted().joined(separator: ", ")
             throw ShoalError(.stepUnknownKind, "step kind '\(spec.kind)' is not known to agent \(AgentVersion.current) (knows: \(known)); upgrade the agent")
         }
+        // The bounds the coordinator checked before signing, checked again on the rendered values.
+        try StepParameterRules.validate(spec)
         return try type.init(spec: spec)
     }
 }

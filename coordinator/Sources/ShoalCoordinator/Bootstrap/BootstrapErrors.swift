@@ -8,4 +8,6 @@ extension ShoalError.Code {
     public static let bootstrapNotReady: Self = "bootstrap.not_ready"
     public static let bootstrapAgentBinary: Self = "bootstrap.agent_binary"
     public static let bootstrapTarget: Self = "bootstrap.bad_target"
+    public static let bootstrapIdentityMismatch: Self = "bootstrap.identity_mismatch"
+    public static let unenrollAddressMismatch: Self = "unenroll.address_mismatch"
 }

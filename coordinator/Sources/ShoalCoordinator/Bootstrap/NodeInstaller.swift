@@ -11,6 +11,8 @@ final class NodeInstaller {
     let caPEM: String
     let options: EnrollOptions
     var journal = InstallJournal()
+    /// The join token this run wrote to the host; the node that comes up must have used it.
+    var tokenID: String?
 
     init(session: SSHSession, client: APIClient, agent: AgentBinary, caPEM: String, options: EnrollOptions) {
         self.session = session
@@ -70,7 +72,12 @@ final class NodeInstaller {
         try await session.check("starting the agent", "systemctl restart \(AgentInstallLayout.unitName)")
         journal.recordService(undo: running ? "systemctl restart \(AgentInstallLayout.unitName)" : "systemctl stop \(AgentInstallLayout.unitName)")
         let nodeID = keepIdentity ? before.nodeID : try await waitForIdentity()
-        if !keepIdentity { journal.enrolledNodeID = nodeID }
+        if !keepIdentity {
+            // Checked before the node is ours to revoke on failure: one that is not, is left alone.
+            guard let tokenID else { throw ShoalError(.bootstrapInstall, "no join token was written to \(host)") }
+            try await EnrolledNodeCheck.verify(nodeID: nodeID, tokenID: tokenID, host: host, client: client)
+            journal.enrolledNodeID = nodeID
+        }
         try await waitForReady(nodeID, heartbeatAfter: previousBeat)
         if keepIdentity {
             let what = [binaryChanged ? "agent binary" : nil, unitChanged ? "unit" : nil].compactMap { $0 }
@@ -118,6 +125,7 @@ final class NodeInstaller {
         let token = try await client.post(
             "/v1/tokens", body: TokenCreateRequest(ttlSeconds: options.tokenTTLSeconds, uses: 1, labels: options.labels), as: TokenCreateResponse.self
         )
+        tokenID = token.tokenID
         var config = AgentConfig(coordinatorURL: options.coordinatorURL, stateDir: AgentInstallLayout.stateDirectory)
         config.caCertificate = caPEM
         config.joinToken = token.token

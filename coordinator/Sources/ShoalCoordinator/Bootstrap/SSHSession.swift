@@ -60,6 +60,14 @@ public final class SSHSession: Sendable {
         return result.stdout
     }
 
+    /// The host name ssh would dial for the target after ~/.ssh/config (`Host` aliases,
+    /// `HostName`), from `ssh -G`; the target's own host when that cannot be read.
+    func resolvedHostname() async -> String {
+        let output = try? await BootstrapProcess.run(ssh, baseArguments + ["-G", "--", destination], timeout: .seconds(10))
+        let line = output?.stdout.split(separator: "\n").first { $0.hasPrefix("hostname ") }
+        return line.map { String($0.dropFirst("hostname ".count)).trimmingCharacters(in: .whitespaces) } ?? target.host
+    }
+
     /// Ends the shared connection. Harmless when none was opened.
     public func close() async {
         _ = try? await BootstrapProcess.run(ssh, baseArguments + ["-O", "exit", destination], timeout: .seconds(10))

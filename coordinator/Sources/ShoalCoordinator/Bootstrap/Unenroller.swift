@@ -18,12 +18,19 @@ public struct Unenroller: Sendable {
     let port: Int?
     let identityFile: String?
     let sshOptions: [String]
+    /// Asked (with the reason) when a node id was given and the hostname that node reported
+    /// no longer resolves to the address it enrolled from; false refuses the whole unenroll.
+    let confirmAddressMismatch: @Sendable (String) async -> Bool
 
-    public init(connection: OperatorConnection, port: Int?, identityFile: String?, sshOptions: [String]) {
+    public init(
+        connection: OperatorConnection, port: Int?, identityFile: String?, sshOptions: [String],
+        confirmAddressMismatch: @escaping @Sendable (String) async -> Bool = { _ in false }
+    ) {
         self.connection = connection
         self.port = port
         self.identityFile = identityFile
         self.sshOptions = sshOptions
+        self.confirmAddressMismatch = confirmAddressMismatch
     }
 
     static let removalScript = """
@@ -48,13 +55,14 @@ public struct Unenroller: Sendable {
     }
 
     private func unenroll(_ subject: String, client: APIClient) async throws -> UnenrollResult {
-        var node = try? await client.get("/v1/nodes/\(subject)", as: NodeView.self)
+        var node = try? await client.get("/v1/nodes/\(APIPath.segment(subject))", as: NodeView.self)
         // Given a node id, SSH to the hostname it reported (resolvable via DNS or ~/.ssh/config).
         let target = try SSHTarget(node?.hostname ?? subject, port: port, identityFile: identityFile, options: sshOptions)
         var result = UnenrollResult(nodeID: node?.id, host: target.display, removedFromHost: false, revoked: false, notes: [])
         let controlDirectory = try ControlDirectory.make()
         defer { ControlDirectory.remove(controlDirectory) }
         var session = SSHSession(target: target, controlDirectory: controlDirectory)
+        if let node { try await checkAddress(of: node, session: session, client: client) }
         let login = try await session.runAsLoginUser("id -u", timeout: .seconds(30))
         if login.succeeded {
             if login.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "0" { session = session.withSudo(true) }
@@ -93,5 +101,24 @@ public struct Unenroller: Sendable {
             result.notes.append("revoked \(found.id) (\(found.hostname)): its certificate is refused from its next request")
         }
         return result
+    }
+
+    /// Given a node id, SSH goes to the hostname the node reported, which may by now lead to
+    /// another machine (DNS reused, a typo in ~/.ssh/config). Go on only when it resolves to
+    /// the address the node enrolled from, or when the operator says so.
+    private func checkAddress(of node: NodeView, session: SSHSession, client: APIClient) async throws {
+        let enrollment = try await client.get("/v1/nodes/\(APIPath.segment(node.id))/enrollment", as: NodeEnrollmentView.self)
+        let name = await session.resolvedHostname()
+        let addresses = HostAddresses.resolve(name)
+        guard !HostAddresses.contains(enrollment.enrolledFrom, in: addresses) else { return }
+        let from = enrollment.enrolledFrom.map { "enrolled from \($0)" } ?? "has no recorded enrollment address"
+        let resolves = addresses.isEmpty ? "does not resolve here" : "resolves to \(addresses.sorted().joined(separator: ", "))"
+        let problem = "node \(node.id) \(from), but the hostname it reported, \(name), \(resolves)"
+        guard await confirmAddressMismatch(problem) else {
+            throw ShoalError(
+                .unenrollAddressMismatch,
+                "\(problem); nothing was done. Unenroll by address ('coordinator unenroll user@ADDRESS'), or pass --yes to connect to \(name) anyway"
+            )
+        }
     }
 }

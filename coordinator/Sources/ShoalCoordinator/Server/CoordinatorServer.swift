@@ -21,6 +21,7 @@ public enum CoordinatorServer {
         let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
+        router.add(middleware: PathParameterMiddleware())
         EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
@@ -49,7 +50,7 @@ public enum CoordinatorServer {
                 availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)
             ),
             // First, so it stops last and stores the counts of the others' final work.
-            services: [KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules],
+            services: [KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger), AllocatorTrimmer()],
             onServerRunning: onServerRunning,
             logger: logger
         )

@@ -59,11 +59,11 @@ public final class RolloutEngine: Service, Sendable {
             switch delivery.status {
             case .queued where nodes[delivery.nodeID]?.status != .ready:
                 try await retryOrFail(delivery, policy: policy, now: now, reason: "node \(delivery.nodeID) is down and did not pick up the bundle")
-            case .delivered, .running:
-                let since = delivery.startedAt ?? delivery.deliveredAt ?? now
+            case .sent, .running:
+                let since = delivery.startedAt ?? delivery.sentAt ?? now
                 if now.timeIntervalSince(since) > TimeInterval(request.timeoutSeconds) + resultGrace {
                     _ = try await store.transition(
-                        deliveryID: delivery.id, from: [.delivered, .running], to: .timedOut, now: now,
+                        deliveryID: delivery.id, from: [.sent, .running], to: .timedOut, now: now,
                         errorCode: ShoalError.Code.nodeTimeout.rawValue,
                         message: "no result within the \(request.timeoutSeconds)s timeout plus \(Int(resultGrace))s grace", notBefore: nil, countAttempt: false
                     )

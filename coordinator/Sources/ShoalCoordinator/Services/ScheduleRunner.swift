@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ShoalCore
+import Synchronization
 
 /// Starts scheduled rollouts when they come due. Never two runs of one schedule at once:
 /// while the previous rollout is unfinished a due run is recorded as `skipped`. A coordinator
@@ -10,6 +11,8 @@ public final class ScheduleRunner: Service, Sendable {
     let fleet: Fleet
     let engine: RolloutEngine
     let logger: Logger
+    /// Unreadable schedules already logged, so a broken row is reported once, not every second.
+    private let reportedBroken = Mutex<Set<String>>([])
 
     public init(fleet: Fleet, engine: RolloutEngine, logger: Logger) {
         self.fleet = fleet
@@ -34,8 +37,10 @@ public final class ScheduleRunner: Service, Sendable {
     @discardableResult
     func tick(now: Date) async throws -> [ScheduleRunRecord] {
         var recorded: [ScheduleRunRecord] = []
-        for schedule in try await fleet.store.schedules() where schedule.nextRunAt <= now {
-            let next = (try? CronSchedule(parsing: schedule.cron).next(after: now)) ?? .distantFuture
+        let stored = try await fleet.store.schedules()
+        reportBroken(stored.broken)
+        for schedule in stored.readable where schedule.nextRunAt <= now {
+            let next = (try? CronSchedule(parsing: schedule.cron).nextRun(after: now)) ?? .distantFuture
             var run = ScheduleRunRecord(scheduleName: schedule.name, at: now, outcome: "started", taskID: nil, detail: "")
             if let lastTaskID = schedule.lastTaskID, let last = try await fleet.store.task(id: lastTaskID), !last.status.isFinal {
                 run.outcome = "skipped"
@@ -67,6 +72,23 @@ public final class ScheduleRunner: Service, Sendable {
             recorded.append(run)
         }
         return recorded
+    }
+
+    /// Logs each unreadable schedule once; it is skipped (the others run) and shows as broken
+    /// in `schedule list` until it is removed.
+    private func reportBroken(_ broken: [BrokenScheduleView]) {
+        let fresh = reportedBroken.withLock { reported in
+            let names = Set(broken.map(\.name))
+            reported.formIntersection(names)
+            let fresh = broken.filter { !reported.contains($0.name) }
+            reported.formUnion(names)
+            return fresh
+        }
+        for schedule in fresh {
+            logger.error("schedule cannot be read; skipped until removed ('coordinator schedule remove \(schedule.name)')", metadata: [
+                "schedule": "\(schedule.name)", "problem": "\(schedule.problem)",
+            ])
+        }
     }
 
     /// `20261130T101500Z` for a slot: makes each run's task id unique and readable.

@@ -44,9 +44,10 @@ public protocol FleetStore: Sendable {
         deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
         errorCode: String?, message: String?, notBefore: Date?, countAttempt: Bool
     ) async throws -> DeliveryRecord?
-    /// Queued deliveries for the node, moved to `delivered` in the same transaction.
+    /// Queued deliveries for the node, moved to `sent` in the same transaction, and those
+    /// already `sent` that the agent never confirmed (handed out again).
     func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord]
-    /// The agent is about to run it: `delivered → running`, or `→ cancelled` (returns false)
+    /// The agent confirms it has the bundle and is about to run it: `sent → running`, or `→ cancelled` (returns false)
     /// when the operator cancelled meanwhile.
     func startDelivery(deliveryID: String, nodeID: String, now: Date) async throws -> Bool
     /// Records a node's result. Returns true when the agent may forget it (stored now or before).
@@ -54,7 +55,7 @@ public protocol FleetStore: Sendable {
     /// Deliveries the node is running that the operator asked to stop.
     func cancellationsRequested(nodeID: String) async throws -> [String]
     /// Marks the task cancelled-on-request: pending, queued and waiting deliveries are
-    /// cancelled now; delivered and running ones are flagged for the agent.
+    /// cancelled now; sent and running ones are flagged for the agent.
     func requestCancel(taskID: String, reason: String, now: Date, audit: AuditEntry) async throws -> TaskRecord?
     /// Stops new starts: pending deliveries are cancelled, the rollout will end `halted`.
     func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws
@@ -69,11 +70,13 @@ public protocol FleetStore: Sendable {
     // Schedules
     /// Inserts a schedule; a name already in use is `request.invalid_argument`.
     func insertSchedule(_ schedule: ScheduleRecord, audit: AuditEntry) async throws
-    func schedules() async throws -> [ScheduleRecord]
+    /// Every schedule; rows that cannot be read come back as `broken`, not as an error.
+    func schedules() async throws -> StoredSchedules
     func deleteSchedule(name: String, audit: AuditEntry) async throws -> Bool
     /// Records one due run and moves the schedule on, in one transaction.
     func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
-    func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
+    /// The newest runs first; nil when no schedule of that name exists and none ever ran.
+    func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]?
 
     // Operator credentials (SQLiteFleetStore+Operators.swift)
     /// Records an operator certificate and, with `audit`, appends its entry (issued or
@@ -104,6 +107,15 @@ public protocol FleetStore: Sendable {
     func addKeyUse(_ counts: [KeyUseCount]) async throws
     func keyUse() async throws -> [KeyUseView]
 
+    // Retention (`StoragePruner`); the audit log is never pruned.
+    /// Finished tasks (rollout status final), oldest finish first, with their size in the database.
+    func finishedTasks() async throws -> [FinishedTaskFootprint]
+    /// Deletes those of these tasks that are finished, with their deliveries; returns how many.
+    func deleteFinishedTasks(ids: [String]) async throws -> Int
+    /// Deletes node events older than `before`, then all but each node's newest `keepPerNode`.
+    func pruneNodeEvents(before: Date, keepPerNode: Int) async throws -> Int
+    /// Deletes schedule runs older than `before`, then all but each schedule's newest `keepPerSchedule`.
+    func pruneScheduleRuns(before: Date, keepPerSchedule: Int) async throws -> Int
     // Trust (docs/trust.md)
     /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
     func trustDocuments(after version: Int) async throws -> [TrustDocumentRecord]

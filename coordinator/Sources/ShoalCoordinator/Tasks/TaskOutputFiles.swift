@@ -62,6 +62,30 @@ struct TaskOutputFiles: Sendable {
         return written
     }
 
+    /// Retention: the task folders under `root` (named by `ResultPathName.safe` of the task
+    /// id) with the bytes each holds.
+    func storedTasks() -> [String: Int64] {
+        let files = FileManager.default
+        var sizes: [String: Int64] = [:]
+        for folder in (try? files.contentsOfDirectory(atPath: root)) ?? [] {
+            var total: Int64 = 0
+            let enumerator = files.enumerator(atPath: root + "/" + folder)
+            while let file = enumerator?.nextObject() as? String {
+                let attributes = try? files.attributesOfItem(atPath: "\(root)/\(folder)/\(file)")
+                if attributes?[.type] as? FileAttributeType == .typeRegular { total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0 }
+            }
+            sizes[folder] = total
+        }
+        return sizes
+    }
+
+    /// Retention: removes every output file of one task folder (as `storedTasks` names it).
+    func remove(taskFolder: String) throws {
+        let path = root + "/" + ResultPathName.safe(taskFolder)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.removeItem(atPath: path)
+    }
+
     /// Every stream of every step, in order, with a header line each, as a response body
     /// read from disk in chunks.
     func body(taskID: String, delivery: DeliveryRecord) -> ResponseBody {

@@ -81,7 +81,9 @@ struct TaskPlanner: Sendable {
         )
     }
 
-    private func validate(_ request: TaskCreateRequest) throws {
+    /// Everything that can be checked without the fleet: the one validation of a task request,
+    /// used by `POST /v1/tasks` and by `POST /v1/schedules` for the task it will start.
+    func validate(_ request: TaskCreateRequest) throws {
         guard !request.steps.isEmpty else {
             throw ShoalError(.invalidArgument, "a task needs at least one step")
         }
@@ -123,11 +125,7 @@ struct TaskPlanner: Sendable {
                 throw ShoalError(.taskInvalid, "a carried file does not match its sha256 \(file.sha256.prefix(12)); re-send the task")
             }
         }
-        for (index, step) in request.steps.enumerated() where step.kind == "command" {
-            let params = try step.decodeParams(CommandStepParams.self)
-            guard (params.argv?.isEmpty == false) != (params.script?.isEmpty == false) else {
-                throw ShoalError(.stepInvalid, "step \(index + 1) (command) needs exactly one of a non-empty 'argv' or 'script'")
-            }
-        }
+        // The kinds' parameter bounds, as the agent will check them again after rendering.
+        for step in all { try StepParameterRules.validate(step, deferTemplates: true) }
     }
 }

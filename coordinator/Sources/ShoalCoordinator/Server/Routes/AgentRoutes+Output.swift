@@ -20,7 +20,7 @@ extension AgentRoutes {
         guard let delivery = try await fleet.store.delivery(id: deliveryID), delivery.nodeID == nodeID else {
             throw ShoalError(.notFound, "no delivery \(deliveryID) for node \(nodeID)")
         }
-        let open: Set<NodeTaskStatus> = [.delivered, .running, .timedOut, .cancelled, .interrupted]
+        let open: Set<NodeTaskStatus> = [.sent, .running, .timedOut, .cancelled, .interrupted]
         guard delivery.resultJSON == nil, open.contains(delivery.status) else {
             throw ShoalError(.conflict, "delivery \(deliveryID) is \(delivery.status.rawValue)\(delivery.resultJSON == nil ? "" : " and its result is stored"); its output is no longer accepted")
         }

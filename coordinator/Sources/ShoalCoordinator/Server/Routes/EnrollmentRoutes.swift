@@ -31,7 +31,7 @@ struct EnrollmentRoutes: Sendable {
             }
             do {
                 let body = try await request.decodeJSON(EnrollRequest.self, limit: 64 * 1024)
-                return try JSONResponse.make(try await enroll(body, logger: context.logger), status: .created)
+                return try JSONResponse.make(try await enroll(body, from: context.channel.remoteAddress?.ipAddress, logger: context.logger), status: .created)
             } catch let error as ShoalError where error.code != .storage && error.code != .internalError {
                 _ = failures.take(source)
                 throw error
@@ -43,7 +43,8 @@ struct EnrollmentRoutes: Sendable {
     /// the token — before signing a certificate; the store then consumes the token use and
     /// inserts the node in one transaction. Labels the node sends are kept as its *claimed*
     /// labels; only the token's select work.
-    func enroll(_ body: EnrollRequest, logger: Logger) async throws -> EnrollResponse {
+    /// `address` (where the request came from) is recorded with the node for `unenroll`'s check.
+    func enroll(_ body: EnrollRequest, from address: String?, logger: Logger) async throws -> EnrollResponse {
         let now = Date()
         let tokenHash = RandomID.hash(body.token)
         guard let token = try await fleet.store.token(hash: tokenHash) else { throw JoinTokenRecord.unknownTokenError }
@@ -65,7 +66,7 @@ struct EnrollmentRoutes: Sendable {
                 labelsJSON: token.labelsJSON, claimedLabelsJSON: try claimed.jsonText(), labelsVersion: 0, labelStatementJSON: nil,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
                 certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
-                lastSequence: 0, tokenID: token.id
+                lastSequence: 0, tokenID: token.id, enrolledFrom: address
             )
         }
         logger.info("node enrolled", metadata: ["node": "\(node.id)", "hostname": "\(node.hostname)"])

@@ -47,6 +47,9 @@ struct OperatorRoutes: Sendable {
             }
             return try JSONResponse.make(updated.view)
         }
+        admin.get("nodes/{id}/enrollment") { _, context in
+            try JSONResponse.make(try await node(context.parameters.require("id")).enrollment)
+        }
         admin.post("nodes/{id}/revoke") { _, context in
             let id = try context.parameters.require("id")
             let peer = try context.requirePeer()

@@ -24,7 +24,8 @@ public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var envelopeJSON: String?
     public var createdAt: Date
     public var queuedAt: Date?
-    public var deliveredAt: Date?
+    /// First handed to the node's long poll (unconfirmed; see `NodeTaskStatus.sent`).
+    public var sentAt: Date?
     public var startedAt: Date?
     public var finishedAt: Date?
     public var exitCode: Int32?
@@ -58,7 +59,7 @@ public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRec
         NodeTaskView(
             nodeID: nodeID, hostname: hostname, bundleID: id, sequence: sequence, status: status, exitCode: exitCode,
             errorCode: errorCode.map { ShoalError.Code(rawValue: $0) }, message: message, firstLine: firstLine,
-            attempt: attempt, queuedAt: queuedAt, deliveredAt: deliveredAt, startedAt: startedAt, finishedAt: finishedAt, result: result
+            attempt: attempt, queuedAt: queuedAt, sentAt: sentAt, startedAt: startedAt, finishedAt: finishedAt, result: result
         )
     }
 }

@@ -34,7 +34,10 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var certificateExpiresAt: Date
     /// The last bundle sequence number issued to this node.
     public var lastSequence: Int64
+    /// The join token the node enrolled with.
     public var tokenID: String?
+    /// The IP address its enrollment request came from; nil for nodes enrolled before it was recorded.
+    public var enrolledFrom: String?
 
     public var labels: [String: String] {
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
@@ -54,6 +57,10 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
 
     public var metrics: NodeMetrics? {
         metricsJSON.flatMap { try? WireCoding.decode(NodeMetrics.self, from: Data($0.utf8)) }
+    }
+
+    public var enrollment: NodeEnrollmentView {
+        NodeEnrollmentView(nodeID: id, hostname: hostname, enrolledAt: enrolledAt, tokenID: tokenID, enrolledFrom: enrolledFrom)
     }
 
     public var view: NodeView {

@@ -13,8 +13,21 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func schedules() async throws -> [ScheduleRecord] {
-        try await pool.read { db in try ScheduleRecord.order(Column("name")).fetchAll(db) }
+    public func schedules() async throws -> StoredSchedules {
+        try await pool.read { db in
+            var stored = StoredSchedules()
+            // Row by row: a row that does not decode is reported beside the others, not thrown.
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY name") {
+                do {
+                    stored.readable.append(try ScheduleRecord(row: row))
+                } catch {
+                    let name = (try? row.decode(String.self, forColumn: "name")) ?? "?"
+                    let cron = (try? row.decode(String.self, forColumn: "cron")) ?? ""
+                    stored.broken.append(BrokenScheduleView(name: name, cron: cron, problem: "the stored row cannot be read: \(error)"))
+                }
+            }
+            return stored
+        }
     }
 
     public func deleteSchedule(name: String, audit: AuditEntry) async throws -> Bool {
@@ -37,9 +50,11 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord] {
+    public func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]? {
         try await pool.read { db in
-            try ScheduleRunRecord.filter(Column("scheduleName") == name).order(Column("id").desc).limit(limit).fetchAll(db)
+            let runs = try ScheduleRunRecord.filter(Column("scheduleName") == name).order(Column("id").desc).limit(limit).fetchAll(db)
+            if runs.isEmpty, try !ScheduleRecord.exists(db, key: name) { return nil }
+            return runs
         }
     }
 }

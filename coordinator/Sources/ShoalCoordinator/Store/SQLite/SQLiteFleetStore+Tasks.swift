@@ -46,22 +46,22 @@ extension SQLiteFleetStore {
 
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
         try await pool.write { db in
-            // An agent polls only when it runs nothing, so a bundle still `delivered` (handed
-            // out, never started) when its node polls again went to a poll that died — the
+            // An agent polls only when it runs nothing, so a bundle still `sent` (handed out,
+            // never confirmed) when its node polls again went to a poll that died — the
             // agent restarted, or the connection dropped. Hand it out again rather than let it
             // time out; the agent's high-water mark refuses it if it had in fact been received.
             let pending = try DeliveryRecord
-                .filter(Column("nodeID") == nodeID && [NodeTaskStatus.queued.rawValue, NodeTaskStatus.delivered.rawValue].contains(Column("status")))
+                .filter(Column("nodeID") == nodeID && [NodeTaskStatus.queued.rawValue, NodeTaskStatus.sent.rawValue].contains(Column("status")))
                 .order(Column("sequence"))
                 .fetchAll(db)
             var taken: [DeliveryRecord] = []
             for var delivery in pending {
-                if delivery.status == .delivered {
+                if delivery.status == .sent {
                     taken.append(delivery)
                     continue
                 }
-                delivery.deliveredAt = now
-                if try Self.move(db, &delivery, to: .delivered, now: now) { taken.append(delivery) }
+                delivery.sentAt = now
+                if try Self.move(db, &delivery, to: .sent, now: now) { taken.append(delivery) }
             }
             return taken
         }
@@ -76,7 +76,7 @@ extension SQLiteFleetStore {
                 _ = try Self.move(db, &delivery, to: .cancelled, now: now)
                 return false
             }
-            guard delivery.status == .delivered else { return delivery.status == .running }
+            guard delivery.status == .sent else { return delivery.status == .running }
             delivery.startedAt = now
             return try Self.move(db, &delivery, to: .running, now: now)
         }
@@ -99,7 +99,7 @@ extension SQLiteFleetStore {
             delivery.message = result.message
             delivery.firstLine = Self.firstLine(of: result)
             delivery.resultJSON = try result.jsonText()
-            delivery.deliveredAt = delivery.deliveredAt ?? result.startedAt
+            delivery.sentAt = delivery.sentAt ?? result.startedAt
             delivery.startedAt = delivery.startedAt ?? result.startedAt
             delivery.finishedAt = result.finishedAt
             _ = try Self.move(db, &delivery, to: NodeTaskStatus(result.status), now: now)
@@ -113,7 +113,7 @@ extension SQLiteFleetStore {
 
     public func cancellationsRequested(nodeID: String) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM deliveries WHERE nodeID = ? AND cancelRequested AND status IN ('delivered', 'running')", arguments: [nodeID])
+            try String.fetchAll(db, sql: "SELECT id FROM deliveries WHERE nodeID = ? AND cancelRequested AND status IN ('sent', 'running')", arguments: [nodeID])
         }
     }
 
@@ -130,7 +130,7 @@ extension SQLiteFleetStore {
                     delivery.errorCode = "task.cancelled"
                     delivery.message = reason
                     _ = try Self.move(db, &delivery, to: .cancelled, now: now)
-                case .delivered, .running:
+                case .sent, .running:
                     delivery.cancelRequested = true
                     try delivery.update(db)
                 default:

@@ -115,7 +115,7 @@ public final class SQLiteFleetStore: FleetStore {
             var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "revoked", detail: reason)
             try event.insert(db)
             let open = try DeliveryRecord.filter(Column("nodeID") == nodeID)
-                .filter([NodeTaskStatus.pending, .queued, .delivered, .running, .retryWait].map(\.rawValue).contains(Column("status")))
+                .filter([NodeTaskStatus.pending, .queued, .sent, .running, .retryWait].map(\.rawValue).contains(Column("status")))
                 .fetchAll(db)
             for var delivery in open {
                 delivery.errorCode = ShoalError.Code.nodeRevoked.rawValue

@@ -138,6 +138,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("v6-audit-chain") { db in
             try SQLiteMigrations.auditChain(db)
         }
+        migrator.registerMigration("v7-delivery-sent") { db in
+            // A bundle handed to a long poll is `sent`, not `delivered`: only the agent can
+            // confirm it arrived (see NodeTaskStatus).
+            try db.execute(sql: "UPDATE deliveries SET status = 'sent' WHERE status = 'delivered'")
+            try db.alter(table: "deliveries") { t in t.rename(column: "deliveredAt", to: "sentAt") }
+        }
+        migrator.registerMigration("v8-node-enrolled-from") { db in
+            // The address each enrollment request came from, so `unenroll` can tell whether the
+            // hostname a node reported still leads to that machine.
+            try db.alter(table: "nodes") { t in t.add(column: "enrolledFrom", .text) }
+        }
         return migrator
     }
 }
