@@ -50,7 +50,7 @@ public struct BundleVerifier: Sendable {
         for signature in envelope.signatures {
             guard let key = trustedKeys.first(where: { $0.keyID == signature.keyid }) else { continue }
             sawTrustedKey = true
-            if let raw = Data(base64Encoded: signature.sig), key.verify(signature: raw, for: pae) {
+            if let raw = Data(canonicalBase64: signature.sig), key.verify(signature: raw, for: pae) {
                 return
             }
         }
