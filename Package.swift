@@ -102,6 +102,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,11 +124,12 @@ let package = Package(
         ),
         .target(
             name: "ShoalTestSupport",
+            dependencies: ["ShoalCore"],
             path: "Tests/ShoalTestSupport"
         ),
         .testTarget(
             name: "ShoalCoreTests",
-            dependencies: ["ShoalCore"],
+            dependencies: ["ShoalCore", "ShoalTestSupport", .product(name: "X509", package: "swift-certificates")],
             path: "Tests/ShoalCoreTests"
         ),
         .testTarget(
@@ -158,8 +161,9 @@ let package = Package(
 // libFuzzer supplies `main`, so they would not link in a normal build, which stays as it was.
 if Context.environment["SHOAL_FUZZ"] == "1" {
     let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+    let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
     let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
-        ("FuzzBundle", []), ("FuzzSelector", []), ("FuzzTaskFile", []), ("FuzzAgentBody", [x509]), ("FuzzCSR", [x509]),
+        ("FuzzBundle", []), ("FuzzSelector", []), ("FuzzTaskFile", []), ("FuzzAgentBody", [x509, crypto]), ("FuzzCSR", [x509]),
     ]
     package.products = []
     package.targets = package.targets.filter { $0.name == "ShoalCore" }

@@ -15,7 +15,8 @@ elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DATA="$DIR/coordinator"
-"$BIN/coordinator" init --data-dir "$DATA" --advertise "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" >/dev/null
+"$BIN/coordinator" init --data-dir "$DATA" --advertise "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" --admin-dir "$DIR/admin" >/dev/null
+export SHOAL_SIGNING_KEY="$DIR/admin/operator.key"
 "$BIN/coordinator" serve --data-dir "$DATA" >"$DIR/coordinator.log" 2>&1 &
 COORD=$!; PIDS+=($COORD)
 for _ in $(seq 100); do grep -q listening "$DIR/coordinator.log" && break; sleep 0.1; done

@@ -24,7 +24,10 @@ URL="https://127.0.0.1:$PORT"
 DATA="$DEMO/coordinator"
 
 echo "==> coordinator init ($DATA)"
-"$BIN/coordinator" init --data-dir "$DATA" --advertise "$URL" --listen "127.0.0.1:$PORT" | sed 's/^/    /'
+# The root key and the admin's operator signing key go in an admin folder outside the data
+# directory (on a real fleet: ~/.shoal/FLEET, then move the root offline; docs/trust.md).
+"$BIN/coordinator" init --data-dir "$DATA" --advertise "$URL" --listen "127.0.0.1:$PORT" --admin-dir "$DEMO/admin" | sed 's/^/    /'
+export SHOAL_SIGNING_KEY="$DEMO/admin/operator.key"
 "$BIN/coordinator" serve --data-dir "$DATA" >"$DEMO/coordinator.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q "listening" "$DEMO/coordinator.log" && break; sleep 0.1; done

@@ -24,6 +24,9 @@ public final class APIClient: Sendable {
     static func makeHTTPClient(tls: TLSConfiguration) -> HTTPClient {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10))
+        // Close idle connections before the server's idle timeout (75 s by default) does, so
+        // a request is never sent on a connection the server is closing.
+        configuration.connectionPool.idleTimeout = .seconds(30)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

@@ -14,7 +14,7 @@ public enum ClientTLS {
     /// Trusts only the fleet CA; presents no certificate (enrollment, before the node has one).
     public static func serverAuthenticated(caPEM: String) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
+        TLSPolicy.apply(to: &tls)
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
         tls.certificateVerification = .fullVerification
         return tls
@@ -24,6 +24,7 @@ public enum ClientTLS {
     /// caller then compares against the one the admin pinned; nothing else travels over it.
     public static func unverifiedForFingerprintCheck() -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
+        TLSPolicy.apply(to: &tls)
         tls.certificateVerification = .none
         return tls
     }

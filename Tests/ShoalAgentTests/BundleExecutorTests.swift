@@ -10,27 +10,30 @@ struct BundleExecutorTests {
     let dir: TemporaryDirectory
     let state: AgentStateDirectory
     let spool: ResultSpool
-    let key = BundleSigningKey()
+    let keys: TrustFixture
+    let trust: TrustState
     let executor: BundleExecutor
 
     let cancellations = BundleCancellations()
 
-    init() throws {
+    init() async throws {
         dir = try TemporaryDirectory()
         state = AgentStateDirectory(path: dir.file("state"))
         try state.prepare()
         spool = ResultSpool(directory: state.spoolDirectory)
-        executor = Self.makeExecutor(state: state, spool: spool, key: key, cancellations: cancellations)
+        keys = try TrustFixture()
+        trust = try TrustState(state: state)
+        try await trust.accept(chain: [keys.envelope])
+        executor = Self.makeExecutor(state: state, spool: spool, trust: trust, cancellations: cancellations)
     }
 
     static func makeExecutor(
-        state: AgentStateDirectory, spool: ResultSpool, key: BundleSigningKey, cancellations: BundleCancellations,
+        state: AgentStateDirectory, spool: ResultSpool, trust: TrustState, cancellations: BundleCancellations,
         startGate: @escaping @Sendable (String) async -> Bool = { _ in true }
     ) -> BundleExecutor {
         BundleExecutor(
-            state: state, spool: spool,
-            verifier: BundleVerifier(nodeID: "node-1", trustedKeys: [key.publicKey]),
-            logger: Logger(label: "shoal.tests.executor"), cancellations: cancellations, startGate: startGate
+            state: state, spool: spool, nodeID: "node-1", trust: trust,
+            logger: Logger(label: "shoal.tests.executor"), cancellations: cancellations, startGate: startGate, facts: { nil }
         )
     }
 
@@ -45,14 +48,14 @@ struct BundleExecutorTests {
         try commandSpec(CommandStepParams(script: "echo \(word) >> '\(dir.file("runs"))'"), name: "append \(word)")
     }
 
+    /// A delivery of a freshly signed task (its own task id, so each is new to the node).
     func delivery(
-        _ id: String, sequence: Int64 = 7, timeout: Int = 60, checkMode: Bool = false, steps: [StepSpec], signer: BundleSigningKey? = nil
+        _ id: String, sequence: Int64 = 7, timeout: Int = 60, checkMode: Bool = false, steps: [StepSpec], signer: BundleSigningKey? = nil,
+        statement: DSSEEnvelope? = nil
     ) throws -> BundlePollResponse.Delivery {
-        let payload = BundlePayload(
-            bundleID: "bundle-\(sequence)", taskID: "task-1", nodeID: "node-1", sequence: sequence,
-            issuedAt: Date(), expiresAt: Date().addingTimeInterval(600), timeoutSeconds: timeout, checkMode: checkMode, steps: steps
-        )
-        return BundlePollResponse.Delivery(deliveryID: id, envelope: try payload.signed(with: signer ?? key))
+        let signed = try statement ?? keys.statement(steps: steps, timeout: timeout, checkMode: checkMode)
+        let envelope = try keys.delivery(signed, bundleID: "bundle-\(sequence)", sequence: sequence, key: signer)
+        return BundlePollResponse.Delivery(deliveryID: id, envelope: envelope)
     }
 
     @Test("a good bundle runs every step in order, spools one succeeded result and raises the high-water mark")
@@ -108,6 +111,18 @@ struct BundleExecutorTests {
         #expect(again.status == .succeeded)
         #expect(dir.lines("runs") == ["once"])
         #expect(spool.pending().map(\.status) == [.succeeded])
+    }
+
+    @Test("a signed task delivered again under a new sequence is refused: it ran here once", .timeLimit(.minutes(1)))
+    func refusesTaskRerun() async throws {
+        let statement = try keys.statement(steps: [append("once")])
+        #expect(try await executor.handle(delivery("d-1", sequence: 7, steps: [], statement: statement)).status == .succeeded)
+        let again = try await executor.handle(delivery("d-2", sequence: 8, steps: [], statement: statement))
+        #expect(again.errorCode == .taskReplayed)
+        #expect(dir.lines("runs") == ["once"])
+        // The ledger is on disk: a restarted agent still refuses it.
+        let restarted = try TrustState(state: state)
+        #expect(await restarted.startedKeys().count == 1)
     }
 
     @Test("an older sequence after a newer one is refused")
@@ -186,7 +201,7 @@ struct BundleExecutorTests {
 
     @Test("a bundle whose start gate says no is reported cancelled and runs nothing")
     func startGateCancels() async throws {
-        let gated = Self.makeExecutor(state: state, spool: spool, key: key, cancellations: cancellations, startGate: { $0 != "d-1" })
+        let gated = Self.makeExecutor(state: state, spool: spool, trust: trust, cancellations: cancellations, startGate: { $0 != "d-1" })
         let result = try await gated.handle(delivery("d-1", steps: [append("one")]))
         #expect(result.status == .cancelled)
         #expect(result.errorCode == .taskCancelled)

@@ -25,7 +25,7 @@ import Testing
 
     static func node(_ id: String, _ token: JoinTokenRecord) -> NodeRecord {
         NodeRecord(
-            id: id, hostname: id, status: .ready, labelsJSON: token.labelsJSON, factsJSON: nil, metricsJSON: nil,
+            id: id, hostname: id, status: .ready, labelsJSON: token.labelsJSON, claimedLabelsJSON: "{}", labelsVersion: 0, labelStatementJSON: nil, factsJSON: nil, metricsJSON: nil,
             enrolledAt: Date(), lastHeartbeatAt: nil, certificateSerial: "01", previousCertificateSerial: nil, certificateExpiresAt: Date().addingTimeInterval(3600),
             lastSequence: 0, tokenID: token.id
         )

@@ -10,11 +10,16 @@ import Testing
 @Suite struct ScheduleRunnerTests {
     let fleet: Fleet
     let runner: ScheduleRunner
+    let signer: OperatorSigner
 
     init() async throws {
         let directory = NSTemporaryDirectory() + "shoal-schedule-" + RandomID.make(bytes: 6)
-        _ = try FleetInitializer(dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false).run()
+        _ = try FleetInitializer(
+            dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
+        ).run()
         fleet = try Fleet.load(dataDir: directory)
+        try await fleet.prepare()
+        signer = OperatorSigner(name: "admin", key: try OperatorKeyFile.load(directory + "/admin/operator.key"))
         try await fleet.store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 1, usesCount: 0, labelsJSON: "{\"role\":\"db\"}", createdBy: "test"
@@ -27,9 +32,9 @@ import Testing
     func addSchedule(_ name: String, cron: String, selector: String = "role=db", due: Date) async throws {
         let step = try StepSpec(kind: "command", encoding: CommandStepParams(script: "true"))
         let request = TaskCreateRequest(name: name, steps: [step], selector: selector, timeoutSeconds: 60, expiresInSeconds: 600)
-        try await fleet.store.insertSchedule(ScheduleRecord(
-            name: name, cron: cron, requestJSON: try request.jsonText(), createdAt: Date(), createdBy: "test", nextRunAt: due
-        ))
+        var record = ScheduleRecord(name: name, cron: cron, requestJSON: try request.jsonText(), createdAt: Date(), createdBy: "test", nextRunAt: due)
+        record.statementJSON = try signer.sign(request, schedule: .init(name: name, cron: cron)).statement.jsonText()
+        try await fleet.store.insertSchedule(record)
     }
 
     @Test func aDueScheduleStartsARolloutAndMovesToItsNextTime() async throws {
@@ -70,5 +75,23 @@ import Testing
         let runs = try await runner.tick(now: Date())
         #expect(runs.first?.outcome == "failed")
         #expect(runs.first?.detail.contains("task.no_nodes_matched") == true)
+    }
+
+    @Test func aScheduleWhoseSignerWasRevokedStopsAndSaysWhy() async throws {
+        try await addSchedule("orphan", cron: "@every 1h", due: Date().addingTimeInterval(-1))
+        // A schedule stored without a signature (made before operator signing) never runs either.
+        try await fleet.store.insertSchedule(ScheduleRecord(
+            name: "unsigned", cron: "@every 1h", requestJSON: try TaskCreateRequest(name: "u", steps: [], selector: "", timeoutSeconds: 60).jsonText(),
+            createdAt: Date(), createdBy: "test", nextRunAt: Date().addingTimeInterval(-1)
+        ))
+        let current = try fleet.trust.require()
+        let root = try RootKeyDirectory(path: fleet.paths.root + "/admin/root").keys()
+        let next = try current.document.next { $0.operators = [] }
+        try await fleet.trust.install(try next.signed(by: root), store: fleet.store, audit: nil)
+        let runs = try await runner.tick(now: Date())
+        #expect(runs.map(\.outcome) == ["stopped", "stopped"])
+        #expect(runs.first { $0.scheduleName == "orphan" }?.detail.contains("bundle.operator_untrusted") == true)
+        #expect(runs.first { $0.scheduleName == "unsigned" }?.detail.contains("before operator signing") == true)
+        #expect(try await fleet.store.tasks(limit: 10).isEmpty)
     }
 }

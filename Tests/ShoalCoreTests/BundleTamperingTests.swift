@@ -1,39 +1,57 @@
 import Foundation
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
-/// Property: a signed bundle changed anywhere, by any amount, never verifies. Whatever the
-/// change breaks first (the JSON, the base64, the signature), the answer is a refusal.
+/// Property: a signed bundle changed anywhere never verifies. Whatever the change breaks
+/// first (the JSON, the base64, a signature), the answer is a refusal — for the coordinator's
+/// delivery layer and for the operator's task inside it, even re-wrapped by the coordinator.
 @Suite("Bundle tampering")
 struct BundleTamperingTests {
     static let now = Date(timeIntervalSince1970: 1_750_000_000)
-    let key = BundleSigningKey()
-    var verifier: BundleVerifier { BundleVerifier(nodeID: "n-1", trustedKeys: [key.publicKey]) }
+    let trust: TrustFixture
+    let statement: DSSEEnvelope
+    let file = BundleFile(data: Data("port=8080\n".utf8))
 
-    func envelope() throws -> DSSEEnvelope {
-        let file = BundleFile(data: Data("port=8080\n".utf8))
-        let payload = BundlePayload(
-            bundleID: "b-1", taskID: "t-1", nodeID: "n-1", sequence: 7,
-            issuedAt: Self.now.addingTimeInterval(-10), expiresAt: Self.now.addingTimeInterval(3600), timeoutSeconds: 600,
-            steps: [
-                try StepSpec(kind: "command", name: "hello", encoding: CommandStepParams(argv: ["/bin/echo", "hi"])),
-                StepSpec(kind: "file", name: "config", params: .object(["path": .string("/etc/app.conf"), "sourceSHA256": .string(file.sha256)]), when: "role=web"),
-            ],
-            files: [file], vars: ["port": .number(8080)], labels: ["role": "web"]
-        )
-        return try payload.signed(with: key)
+    init() throws {
+        trust = try TrustFixture(now: Self.now)
+        let steps = [
+            try StepSpec(kind: "command", name: "hello", encoding: CommandStepParams(argv: ["/bin/echo", "hi"])),
+            StepSpec(kind: "file", name: "config", params: .object(["path": .string("/etc/app.conf"), "sourceSHA256": .string(file.sha256)]), when: "env=prod"),
+        ]
+        statement = try trust.statement(steps: steps, taskID: "t-1", files: [file], now: Self.now)
     }
 
-    /// True only when the bytes decode as an envelope and that envelope passes every check.
+    func delivery(_ statement: DSSEEnvelope? = nil) throws -> DSSEEnvelope {
+        try trust.delivery(statement ?? self.statement, files: [file], now: Self.now)
+    }
+
+    /// True only when the bytes decode as an envelope and it passes every check of both layers.
     func verifies(_ serialized: Data) -> Bool {
         guard let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: serialized) else { return false }
-        return (try? verifier.verify(envelope, highWaterMark: 0, now: Self.now)) != nil
+        return verifies(envelope)
     }
 
-    @Test("changing any one byte of a serialized signed envelope never verifies")
+    func verifies(_ envelope: DSSEEnvelope) -> Bool {
+        let verifier = BundleVerifier(nodeID: "node-1", trust: trust.document, labels: ["env": "prod"], facts: nil)
+        return (try? verifier.verify(envelope, highWaterMark: 0, started: { _ in false }, now: Self.now)) != nil
+    }
+
+    /// Every way of flipping one bit of `bytes`, as (what was changed, the changed bytes).
+    static func singleBitFlips(of bytes: Data, named name: String) -> [(String, Data)] {
+        bytes.indices.flatMap { position in
+            (0..<8).map { bit in
+                var changed = bytes
+                changed[position] ^= 1 << bit
+                return ("\(name) byte \(position) bit \(bit)", changed)
+            }
+        }
+    }
+
+    @Test("changing any one byte of a serialized signed bundle never verifies")
     func anySingleByteChange() throws {
-        let original = try WireCoding.encode(envelope())
-        #expect(verifies(original), "the untouched envelope must verify, or this test proves nothing")
+        let original = try WireCoding.encode(delivery())
+        #expect(verifies(original), "the untouched bundle must verify, or this test proves nothing")
         // Low bits reach the unused bits of a base64 character, 0x20 flips letter case, 0x80
         // makes invalid UTF-8.
         let masks: [UInt8] = [0x01, 0x02, 0x04, 0x08, 0x20, 0x80]
@@ -45,55 +63,68 @@ struct BundleTamperingTests {
                 if verifies(changed) { verified.append("byte \(position) ^ 0x\(String(mask, radix: 16))") }
             }
         }
-        #expect(verified.isEmpty, "these changed envelopes still verified: \(verified.prefix(20))")
+        #expect(verified.isEmpty, "these changed bundles still verified: \(verified.prefix(20))")
     }
 
-    @Test("flipping any one bit of the decoded payload or signature, then re-encoding, never verifies")
-    func anySingleBitFlip() throws {
-        let signed = try envelope()
+    @Test("flipping any one bit of the delivery's decoded payload or signature never verifies")
+    func anyBitOfTheDelivery() throws {
+        let signed = try delivery()
         let payload = try #require(Data(base64Encoded: signed.payload))
         let signature = try #require(Data(base64Encoded: signed.signatures[0].sig))
         var verified: [String] = []
+        for (what, changed) in Self.singleBitFlips(of: payload, named: "payload") {
+            var tampered = signed
+            tampered.payload = changed.base64EncodedString()
+            if verifies(tampered) { verified.append(what) }
+        }
+        for (what, changed) in Self.singleBitFlips(of: signature, named: "signature") {
+            var tampered = signed
+            tampered.signatures[0].sig = changed.base64EncodedString()
+            if verifies(tampered) { verified.append(what) }
+        }
+        #expect(verified.isEmpty, "these changed bundles still verified: \(verified.prefix(20))")
+    }
+
+    @Test("a coordinator that changes one bit of the operator's task and signs the delivery anew is refused")
+    func anyBitOfTheTaskRewrapped() throws {
+        #expect(verifies(try delivery()))
+        let payload = try #require(Data(base64Encoded: statement.payload))
+        let signature = try #require(Data(base64Encoded: statement.signatures[0].sig))
+        var verified: [String] = []
+        // Every byte of the task, one bit each (which bit turns with the position), and every bit of its signature.
         for position in payload.indices {
-            for bit in 0..<8 {
-                var changed = payload
-                changed[position] ^= 1 << bit
-                var tampered = signed
-                tampered.payload = changed.base64EncodedString()
-                if verifies(try WireCoding.encode(tampered)) { verified.append("payload byte \(position) bit \(bit)") }
-            }
+            var changed = payload
+            changed[position] ^= 1 << (position % 8)
+            var tampered = statement
+            tampered.payload = changed.base64EncodedString()
+            if verifies(try delivery(tampered)) { verified.append("task byte \(position) bit \(position % 8)") }
         }
-        for position in signature.indices {
-            for bit in 0..<8 {
-                var changed = signature
-                changed[position] ^= 1 << bit
-                var tampered = signed
-                tampered.signatures[0].sig = changed.base64EncodedString()
-                if verifies(try WireCoding.encode(tampered)) { verified.append("signature byte \(position) bit \(bit)") }
-            }
+        for (what, changed) in Self.singleBitFlips(of: signature, named: "task signature") {
+            var tampered = statement
+            tampered.signatures[0].sig = changed.base64EncodedString()
+            if verifies(try delivery(tampered)) { verified.append(what) }
         }
-        #expect(verified.isEmpty, "these changed envelopes still verified: \(verified.prefix(20))")
+        #expect(verified.isEmpty, "these re-wrapped tasks still verified: \(verified.prefix(20))")
     }
 
     @Test("base64 with the unused bits of its last character set is refused, payload and signature alike")
     func nonCanonicalBase64() throws {
-        let signed = try envelope()
-        // Text whose length is not a multiple of 3 bytes ends in a character with unused bits.
         #expect(Data(canonicalBase64: "QQ==") == Data("A".utf8))
         #expect(Data(canonicalBase64: "QR==") == nil)
         #expect(Data(canonicalBase64: "QQ==\n") == nil)
         #expect(Data(canonicalBase64: "QQ") == nil)
 
+        let signed = try delivery()
         var signature = signed
         signature.signatures[0].sig = Self.settingUnusedBits(signed.signatures[0].sig)
         #expect(signature.signatures[0].sig != signed.signatures[0].sig)
         #expect(Data(base64Encoded: signature.signatures[0].sig) == Data(base64Encoded: signed.signatures[0].sig))
-        #expect(throws: ShoalError.self) { try verifier.verify(signature, highWaterMark: 0, now: Self.now) }
+        #expect(!verifies(signature))
 
         var payloadBytes = try signed.payloadBytes()
         // Make the payload length not a multiple of 3 so its base64 has unused bits to set.
         while payloadBytes.count % 3 == 0 { payloadBytes.append(0x20) }
-        var padded = try key.sign(payload: payloadBytes, payloadType: signed.payloadType)
+        var padded = try trust.delivery.sign(payload: payloadBytes, payloadType: signed.payloadType)
         #expect(throws: Never.self) { try padded.payloadBytes() }
         padded.payload = Self.settingUnusedBits(padded.payload)
         #expect {

@@ -60,7 +60,7 @@ struct NodeSelectorTests {
         }
     }
 
-    @Test("facts resolve after labels; labels win")
+    @Test("facts resolve before labels: a label can never shadow a fact")
     func facts() {
         let facts = NodeFacts(
             hostname: "gpu-1", osID: "ubuntu", osVersion: "22.04", osPrettyName: "Ubuntu 22.04", kernel: "6.8", architecture: "x86_64",
@@ -74,7 +74,8 @@ struct NodeSelectorTests {
         #expect(value("memory.gib") == "256")
         #expect(value("arch") == "x86_64")
         #expect(value("status") == "ready")
-        #expect(value("os.release", labels: ["os.release": "override"]) == "override")
+        #expect(value("os.release", labels: ["os.release": "override"]) == "22.04")
+        #expect(value("role", labels: ["role": "web"]) == "web")
         #expect(value("no.such.fact") == nil)
     }
 }

@@ -46,6 +46,18 @@ struct TaskDocumentTests {
         #expect(params["mode"] == .string("0644"))
     }
 
+    @Test("sensitive: true is a step field beside name, when and notify, and travels in the compiled step")
+    func sensitiveField() throws {
+        let yaml = "name: x\nsteps:\n  - name: secret\n    file: {path: /etc/app.env, content: 'k=v'}\n    sensitive: true\n  - command: ls\n    sensitive: false\n  - command: ls\n"
+        let document = try TaskDocument(yaml: yaml, source: "x.yaml")
+        #expect(document.steps.map(\.sensitive) == [true, false, nil])
+        #expect(document.steps[0].kind == "file")
+        let task = try TaskCompiler.compile(document, baseDirectory: dir.path)
+        #expect(task.steps[0].sensitive == true)
+        let wire = try WireCoding.decode(StepSpec.self, from: WireCoding.encode(task.steps[0]))
+        #expect(wire.sensitive == true)
+    }
+
     @Test("compiling reads source files relative to the task file, carries them by SHA-256, and applies --var overrides")
     func compiles() throws {
         try dir.write("web-binary", "#!/bin/sh\necho web\n")
@@ -88,6 +100,8 @@ struct TaskDocumentTests {
         ("name: x\nsteps:\n  - command: ls\n    notify: nobody", "no handler has that name"),
         ("name: x\nsurprise: 1\nsteps:\n  - command: ls", "unknown top-level key 'surprise'"),
         ("name: [unclosed", "not valid YAML"),
+        ("name: x\nsteps:\n  - command: ls\n    sensitive: 'yes'", "'sensitive' must be true or false"),
+        ("name: x\nsteps:\n  - command: ls\n    sensitive: [true]", "'sensitive' must be true or false"),
     ])
     func badFiles(yaml: String, expected: String) throws {
         let error = #expect(throws: ShoalError.self) {

@@ -4,9 +4,10 @@ import ShoalCore
 import Testing
 
 /// Bundles the agent must refuse, whatever TLS said: tampered, expired, replayed, for another
-/// node, signed by an unknown key. They are put straight into the coordinator's queue (as a
-/// compromised coordinator or database could) and the real agent must report each refusal
-/// with its reason and run nothing.
+/// node, signed by an unknown key, a task no operator signed, a signed task run again. They
+/// are put straight into the coordinator's queue, signed with the coordinator's own delivery
+/// key (as a compromised coordinator could), and the real agent must report each refusal with
+/// its reason and run nothing.
 extension SystemTests {
 @Suite(.serialized)
 struct BundleRefusalTests {
@@ -43,18 +44,26 @@ struct BundleRefusalTests {
                 #expect(queued?.status == .queued)
                 return task.id
             }
-            @Sendable func payload(_ deliveryID: String, _ sequence: Int64, node: String, expires: TimeInterval = 600) throws -> BundlePayload {
-                BundlePayload(
+            let signer = try fleet.signer()
+            /// A delivery of a task the admin signed (or `operatorKey` did), targeting every node.
+            @Sendable func payload(
+                _ deliveryID: String, _ sequence: Int64, node: String, expires: TimeInterval = 600, script: String = "touch \(marker)",
+                operatorKey: BundleSigningKey? = nil, statement reuse: DSSEEnvelope? = nil
+            ) throws -> DeliveryPayload {
+                let step = try StepSpec(kind: "command", encoding: CommandStepParams(script: script))
+                let request = TaskCreateRequest(name: "forged", steps: [step], selector: "", timeoutSeconds: 30)
+                let statement = try reuse ?? TaskStatement(
+                    taskID: "t-" + RandomID.make(bytes: 6), operatorName: "admin", issuedAt: Date(), expiresAt: Date().addingTimeInterval(600), request: request
+                ).signed(with: operatorKey ?? signer.key)
+                return DeliveryPayload(
                     bundleID: deliveryID, taskID: "t", nodeID: node, sequence: sequence, issuedAt: Date(),
-                    expiresAt: Date().addingTimeInterval(expires), timeoutSeconds: 30,
-                    steps: [try StepSpec(kind: "command", encoding: CommandStepParams(script: "touch \(marker)"))]
+                    expiresAt: Date().addingTimeInterval(expires), statement: statement, files: []
                 )
             }
 
             let tampered = try await inject("tampered") { id, sequence in
                 var envelope = try payload(id, sequence, node: lima).signed(with: key)
-                var body = try payload(id, sequence, node: lima)
-                body.steps = [try StepSpec(kind: "command", encoding: CommandStepParams(script: "touch \(marker)-tampered"))]
+                let body = try payload(id, sequence, node: lima, script: "touch \(marker)-tampered")
                 envelope.payload = try WireCoding.encode(body).base64EncodedString()
                 return envelope
             }
@@ -62,10 +71,20 @@ struct BundleRefusalTests {
             let otherNode = try await inject("other-node") { id, sequence in try payload(id, sequence, node: mike).signed(with: key) }
             let untrusted = try await inject("untrusted") { id, sequence in try payload(id, sequence, node: lima).signed(with: BundleSigningKey()) }
             let replayed = try await inject("replayed") { _, _ in nil }
+            // What a stolen coordinator could do: sign a delivery with its own (trusted) key
+            // around a task no operator signed …
+            let forged = try await inject("forged-task") { id, sequence in
+                try payload(id, sequence, node: lima, operatorKey: BundleSigningKey()).signed(with: key)
+            }
+            // … or around a task an operator did sign, but which this node already ran.
+            let legitStatement = try #require(try await store.task(id: legitView.id)?.statement)
+            let rerun = try await inject("rerun-task") { id, sequence in
+                try payload(id, sequence, node: lima, statement: legitStatement).signed(with: key)
+            }
 
             let expectations: [(String, ShoalError.Code)] = [
                 (tampered, .bundleBadSignature), (expired, .bundleExpired), (otherNode, .bundleWrongNode),
-                (untrusted, .bundleUntrustedKey), (replayed, .bundleReplayed),
+                (untrusted, .bundleUntrustedKey), (replayed, .bundleReplayed), (forged, .operatorUntrusted), (rerun, .taskReplayed),
             ]
             for (taskID, code) in expectations {
                 var view = try await fleet.task(taskID)
@@ -79,7 +98,7 @@ struct BundleRefusalTests {
             #expect(!FileManager.default.fileExists(atPath: marker + "-tampered"))
             // Refusals are on the node's record too.
             let events = try await store.events(nodeID: lima).filter { $0.kind == "bundle_refused" }
-            #expect(events.count == 5)
+            #expect(events.count == 7)
 
             // The node still runs legitimate work afterwards.
             let after = try fleet.cli(["task", "run", "--command", "echo still-fine", "--selector", "", "--wait", "--json"])

@@ -137,7 +137,8 @@ struct TaskFileTests {
             #expect(needsKey.stderr.contains("--var deploy_key="))
             // A hand-made request naming an unknown kind is refused by the API too.
             let request = TaskCreateRequest(name: "raw", steps: [StepSpec(kind: "frobnicate", params: .object([:]))], selector: "", timeoutSeconds: 10)
-            await #expect(throws: ShoalError.self) { _ = try await fleet.admin().post("/v1/tasks", body: request, as: TaskView.self) }
+            let signed = try fleet.signer().sign(request)
+            await #expect(throws: ShoalError.self) { _ = try await fleet.admin().post("/v1/tasks", body: signed, as: TaskView.self) }
             let tasks = try fleet.cli(["task", "list", "--json"])
             #expect(!tasks.stdout.contains("raw"))
         }

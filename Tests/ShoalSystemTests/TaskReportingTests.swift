@@ -20,7 +20,7 @@ struct TaskReportingTests {
                 script: "touch \(marker)-$SHOAL_NODE_ID", unless: "test \"$SHOAL_NODE_ID\" = \(k1)"
             ))
             let created = try await fleet.admin().post(
-                "/v1/tasks", body: TaskCreateRequest(name: "check", steps: [step], selector: "", timeoutSeconds: 30, expiresInSeconds: 600, checkMode: true),
+                "/v1/tasks", body: try fleet.signer().sign(TaskCreateRequest(name: "check", steps: [step], selector: "", timeoutSeconds: 30, expiresInSeconds: 600, checkMode: true)),
                 as: TaskView.self
             )
             let view = try await fleet.waitForTask(created.id)

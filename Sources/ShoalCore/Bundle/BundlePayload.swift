@@ -1,13 +1,11 @@
 import Foundation
 import Crypto
 
-/// What a signed bundle says: which node runs it, in what order, what steps.
-/// Serialized with sorted keys and carried base64 inside a `DSSEEnvelope`.
+/// What a verified bundle runs: the node and sequence from the coordinator's delivery, the
+/// steps, handlers, variables and files from the operator's signed task, and the labels the
+/// node itself holds. Made by `BundleVerifier` from the two signed layers; never signed or
+/// sent as such.
 public struct BundlePayload: Codable, Sendable, Equatable {
-    public static let payloadType = "application/vnd.shoal.bundle+json"
-    public static let currentVersion = 1
-
-    public var version: Int
     public var bundleID: String
     public var taskID: String
     public var nodeID: String
@@ -26,7 +24,7 @@ public struct BundlePayload: Codable, Sendable, Equatable {
     public var handlers: [StepSpec]?
     /// The task's variables; string parameters are rendered with them, the node's facts and labels.
     public var vars: [String: JSONValue]?
-    /// The node's labels when the bundle was signed, for `when` conditions and templates.
+    /// The node's own labels, for `when` conditions and templates.
     public var labels: [String: String]?
 
     public init(
@@ -34,7 +32,6 @@ public struct BundlePayload: Codable, Sendable, Equatable {
         issuedAt: Date, expiresAt: Date, timeoutSeconds: Int, checkMode: Bool = false, steps: [StepSpec], files: [BundleFile] = [],
         handlers: [StepSpec]? = nil, vars: [String: JSONValue]? = nil, labels: [String: String]? = nil
     ) {
-        self.version = Self.currentVersion
         self.bundleID = bundleID
         self.taskID = taskID
         self.nodeID = nodeID
@@ -48,11 +45,6 @@ public struct BundlePayload: Codable, Sendable, Equatable {
         self.handlers = handlers
         self.vars = vars
         self.labels = labels
-    }
-
-    /// Signs this payload into an envelope.
-    public func signed(with key: BundleSigningKey) throws -> DSSEEnvelope {
-        try key.sign(payload: WireCoding.encode(self), payloadType: Self.payloadType)
     }
 }
 

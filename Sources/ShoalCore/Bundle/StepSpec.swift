@@ -12,13 +12,17 @@ public struct StepSpec: Codable, Sendable, Equatable {
     public var when: String?
     /// Handlers (by name) to run once after the steps when this step reports `changed`.
     public var notify: [String]?
+    /// The step handles secrets: its diffs (check and apply, and the stored report) show only
+    /// sizes and SHA-256 of the old and new content, never the content.
+    public var sensitive: Bool?
 
-    public init(kind: String, name: String? = nil, params: JSONValue, when: String? = nil, notify: [String]? = nil) {
+    public init(kind: String, name: String? = nil, params: JSONValue, when: String? = nil, notify: [String]? = nil, sensitive: Bool? = nil) {
         self.kind = kind
         self.name = name
         self.params = params
         self.when = when
         self.notify = notify
+        self.sensitive = sensitive
     }
 
     public init<P: Encodable>(kind: String, name: String? = nil, encoding params: P) throws {

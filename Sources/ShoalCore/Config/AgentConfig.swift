@@ -22,9 +22,16 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var joinToken: String?
     public var heartbeatInterval: String?
     public var pollWait: String?
+    /// Labels this node claims for itself, sent at enrollment. The coordinator keeps them as
+    /// *claimed* labels (selectors reach them as `claimed.KEY`); the labels that select work
+    /// come from the join token and operators.
     public var labels: [String: String]?
     /// Overrides the hostname the node reports (several agents on one machine, tests, demos).
     public var nodeName: String?
+    /// The fleet root's fingerprint (`sha256:…`, printed by `coordinator init` and `root init`):
+    /// the first trust document must name these roots. Without it the first document is
+    /// trusted as the enrollment's answer (trust on first use, under the pinned CA).
+    public var trustRoot: String?
     /// Recurring checks whose latest results go with every heartbeat.
     public var healthChecks: [NodeHealthCheck]?
 
@@ -39,6 +46,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         case pollWait = "poll_wait"
         case labels
         case nodeName = "node_name"
+        case trustRoot = "trust_root"
         case healthChecks = "health_checks"
     }
 
@@ -81,6 +89,16 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             _ = try pollWaitSeconds
         } catch let error as ShoalError {
             throw ShoalError(.configInvalid, "\(source): \(error.message)")
+        }
+        for (key, value) in labels ?? [:] {
+            do { try LabelText.validate(key: key, value: value) } catch let error as ShoalError {
+                throw ShoalError(.configInvalid, "\(source): labels: \(error.message)")
+            }
+        }
+        if let nodeName {
+            do { try HostnameText.validate(nodeName, field: "node_name") } catch let error as ShoalError {
+                throw ShoalError(.configInvalid, "\(source): \(error.message)")
+            }
         }
         var names: Set<String> = []
         for check in healthChecks ?? [] {

@@ -15,6 +15,8 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     public var maxBodyBytes: Int
     /// How long a bundle stays valid after it is queued when the task does not say.
     public var bundleExpiry: String
+    /// Bounds on connections and node-facing routes; absent means every default.
+    public var limits: CoordinatorLimits?
 
     enum CodingKeys: String, CodingKey {
         case fleetName = "fleet_name"
@@ -26,6 +28,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case nodeCertificateValidity = "node_certificate_validity"
         case maxBodyBytes = "max_body_bytes"
         case bundleExpiry = "bundle_expiry"
+        case limits
     }
 
     public init(fleetName: String, advertiseURL: String, listen: String) {
@@ -49,6 +52,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
                 throw ShoalError(.configInvalid, "\(source): \(field): \(error.message)")
             }
         }
+        _ = try (config.limits ?? CoordinatorLimits()).resolved(source: source)
         guard HostPort(config.listen) != nil else {
             throw ShoalError(.configInvalid, "\(source): listen '\(config.listen)' must be HOST:PORT")
         }
@@ -56,6 +60,11 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     }
 
     public func yamlText() throws -> String { try YAMLEncoder().encode(self) }
+
+    /// The limits in force (checked by `parse`, so this cannot fail for a loaded config).
+    public var resolvedLimits: CoordinatorLimits.Resolved {
+        (try? (limits ?? CoordinatorLimits()).resolved(source: Self.fileName)) ?? CoordinatorLimits.defaults
+    }
 
     public func seconds(_ keyPath: KeyPath<CoordinatorConfig, String>) -> Int {
         (try? DurationText.seconds(self[keyPath: keyPath])) ?? 0

@@ -7,10 +7,14 @@ import Foundation
 public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Code
     public var message: String
+    /// For `request.rate_limited`: how long the caller should wait before trying again
+    /// (the API also sends it as `Retry-After`).
+    public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { "\(message) [\(code.rawValue)]" }
@@ -36,11 +40,14 @@ extension ShoalError.Code {
     public static let bodyTooLarge: Self = "request.too_large"
     public static let notFound: Self = "request.not_found"
     public static let invalidArgument: Self = "request.invalid_argument"
+    public static let rateLimited: Self = "request.rate_limited"
+    public static let conflict: Self = "request.conflict"
     // Authentication and authorisation
     public static let clientCertificateRequired: Self = "auth.client_certificate_required"
     public static let forbidden: Self = "auth.forbidden"
     public static let nodeRevoked: Self = "auth.node_revoked"
     public static let certificateSuperseded: Self = "auth.certificate_superseded"
+    public static let certificateExpired: Self = "auth.certificate_expired"
     // Tokens and enrollment
     public static let tokenInvalid: Self = "token.invalid"
     public static let tokenExpired: Self = "token.expired"
@@ -83,10 +90,18 @@ extension ShoalError.Code {
 }
 
 extension ShoalError {
+    /// How long to wait before retrying after this error: what `request.rate_limited` asked
+    /// for when it is longer than `fallback`, else `fallback`.
+    public func retryDelay(fallback: Duration) -> Duration {
+        guard code == .rateLimited, let seconds = retryAfterSeconds else { return fallback }
+        return max(fallback, .seconds(min(seconds, 3600)))
+    }
+
     /// How both command-line programs report an error: one line on stderr with the code,
     /// and the exit status (2 for a bad argument or task file, 1 otherwise).
     public func reportOnStandardError() -> Int32 {
-        FileHandle.standardError.write(Data("error: \(message) [\(code.rawValue)]\n".utf8))
+        // Messages can quote what a node or a file said; escaped so it cannot act on the terminal.
+        FileHandle.standardError.write(Data("error: \(TerminalText.escapedKeepingLines(message)) [\(code.rawValue)]\n".utf8))
         return [.invalidArgument, .taskInvalid, .taskFileMissing, .stepUnknownKind, .stepUndefinedVariable].contains(code) ? 2 : 1
     }
 }

@@ -7,17 +7,30 @@ public enum SelectorFacts {
         "gpu.count", "gpu.model", "gpu.memory_mib", "gpu.driver", "gpu.driver.major", "gpu.cuda", "gpu.compute_cap",
     ]
 
-    /// Resolves `key` for a node: a label of that name wins, then a fact.
+    /// Prefix under which selectors reach the labels a node claimed for itself.
+    public static let claimedPrefix = "claimed."
+
+    /// Resolves `key` for a node. Built-ins and facts first, then `claimed.KEY` from the
+    /// labels the node reported about itself, then labels from its token and operators. A
+    /// label can never shadow a fact: `LabelText` refuses fact names as label keys, and the
+    /// order here holds even for labels stored before that rule.
     public static func value(
-        for key: String, id: String, hostname: String, status: String, labels: [String: String], facts: NodeFacts?
+        for key: String, id: String, hostname: String, status: String, labels: [String: String],
+        claimedLabels: [String: String] = [:], facts: NodeFacts?
     ) -> String? {
-        if let label = labels[key] { return label }
         switch key {
         case "id": return id
         case "hostname": return hostname
         case "status": return status
         default: break
         }
+        if key.hasPrefix(claimedPrefix) { return claimedLabels[String(key.dropFirst(claimedPrefix.count))] }
+        if LabelText.reservation(of: key) != nil { return factValue(for: key, facts: facts) }
+        return labels[key]
+    }
+
+    /// A fact by its selector name; nil when the node has not reported it.
+    static func factValue(for key: String, facts: NodeFacts?) -> String? {
         guard let facts else { return nil }
         switch key {
         case "os.id": return facts.osID

@@ -9,24 +9,30 @@ public enum TaskCompiler {
     public static let fileKinds: Set<String> = ["file", "template", "systemd"]
 
     /// - Parameters:
-    ///   - baseDirectory: where relative `source` paths are resolved (the task file's folder).
+    ///   - baseDirectory: the task file's folder: relative `source` paths written in the file
+    ///     start here and may not leave it (see `TaskSourceFile`).
     ///   - overrides: `--var name=value` from the command line; they win over the file's vars.
-    ///   - workingDirectory: where a relative path that came from a variable is resolved (the
-    ///     operator typed it, so it is relative to where they are).
+    ///   - workingDirectory: where a `source` that is wholly a command-line variable starts
+    ///     (the operator typed it, so it is relative to where they are, and may be anywhere).
+    ///   - protectedPaths: never read for a task, whoever names them: the fleet's data directory.
+    ///   - fileName: the task file, for errors.
     public static func compile(
         _ document: TaskDocument, baseDirectory: String, overrides: [String: JSONValue] = [:],
-        workingDirectory: String = FileManager.default.currentDirectoryPath
+        workingDirectory: String = FileManager.default.currentDirectoryPath,
+        protectedPaths: [String] = [], fileName: String? = nil
     ) throws -> CompiledTask {
         let vars = document.vars.merging(overrides) { _, new in new }
         var files: [String: BundleFile] = [:]
         var total = 0
         func resolve(_ spec: StepSpec, label: String) throws -> StepSpec {
             guard fileKinds.contains(spec.kind), case .object(var params) = spec.params, case .string(let raw)? = params["source"] else { return spec }
+            let label = fileName.map { "\($0): \(label)" } ?? label
             let path = try substitute(raw, vars: vars, label: label)
-            let full = path.hasPrefix("/") ? path : (raw.hasPrefix("{{") ? workingDirectory : baseDirectory) + "/" + path
-            guard let data = FileManager.default.contents(atPath: full) else {
-                throw ShoalError(.taskFileMissing, "\(label): source file '\(full)' cannot be read; check the path (relative paths start at the task file's folder, or the current folder when a --var gives it)")
-            }
+            let origin: TaskSourceFile.Origin = wholeVariable(raw).map { overrides[$0] != nil } == true ? .commandLine : .taskFile
+            let data = try TaskSourceFile.read(
+                path, origin: origin, folder: baseDirectory, workingDirectory: workingDirectory,
+                protected: protectedPaths, label: label, limit: maxFileBytes
+            )
             total += data.count
             guard total <= maxFileBytes else {
                 // Every node's signed bundle carries the files, and the coordinator keeps each bundle.
@@ -73,6 +79,15 @@ public enum TaskCompiler {
             name: document.name, steps: steps, handlers: handlers, vars: vars,
             files: files.values.sorted { $0.sha256 < $1.sha256 }, timeoutSeconds: document.timeoutSeconds
         )
+    }
+
+    /// The variable name when `text` is exactly one `{{name}}` and nothing else.
+    static func wholeVariable(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.count > 4 else { return nil }
+        let name = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, !name.contains("{"), !name.contains("}") else { return nil }
+        return name
     }
 
     /// `{{name}}` in a source path, from the task's variables only: the coordinator reads the

@@ -59,10 +59,10 @@ extension TaskDocument {
         guard case .mapping(let mapping) = node else {
             throw ShoalError(.taskInvalid, "\(label) must be a mapping like '- name: ...\\n  file: {...}'")
         }
-        let reserved: Set<String> = ["name", "when", "notify"]
+        let reserved: Set<String> = ["name", "when", "notify", "sensitive"]
         let kindKeys = mapping.keys.compactMap(\.string).filter { !reserved.contains($0) }
         guard kindKeys.count == 1, let kind = kindKeys.first else {
-            throw ShoalError(.taskInvalid, "\(label) must name exactly one step kind besides name/when/notify; found \(kindKeys.isEmpty ? "none" : kindKeys.joined(separator: ", "))")
+            throw ShoalError(.taskInvalid, "\(label) must name exactly one step kind besides name/when/notify/sensitive; found \(kindKeys.isEmpty ? "none" : kindKeys.joined(separator: ", "))")
         }
         let name = mapping["name"]?.string
         let shown = name.map { "\(label) ('\($0)')" } ?? label
@@ -96,7 +96,14 @@ extension TaskDocument {
         case .sequence(let names)?: notify = names.compactMap(\.string)
         default: throw ShoalError(.taskInvalid, "\(shown): 'notify' must be a handler name or a list of them")
         }
-        return StepSpec(kind: kind, name: name, params: params, when: when, notify: notify)
+        var sensitive: Bool?
+        if let node = mapping["sensitive"] {
+            guard case .scalar(let scalar) = node, scalar.style == .plain, let value = node.bool else {
+                throw ShoalError(.taskInvalid, "\(shown): 'sensitive' must be true or false (unquoted)")
+            }
+            sensitive = value
+        }
+        return StepSpec(kind: kind, name: name, params: params, when: when, notify: notify, sensitive: sensitive)
     }
 }
 

@@ -73,8 +73,14 @@ public struct HeartbeatRequest: Codable, Sendable {
     public var metrics: NodeMetrics
     public var facts: NodeFacts?
     public var spooledResults: Int
+    /// The trust document version and label version the agent holds, so the answer can bring
+    /// what is newer.
+    public var trustVersion: Int?
+    public var labelsVersion: Int?
 
-    public init(sentAt: Date, metrics: NodeMetrics, facts: NodeFacts?, spooledResults: Int) {
+    public init(sentAt: Date, metrics: NodeMetrics, facts: NodeFacts?, spooledResults: Int, trustVersion: Int? = nil, labelsVersion: Int? = nil) {
+        self.trustVersion = trustVersion
+        self.labelsVersion = labelsVersion
         self.sentAt = sentAt
         self.metrics = metrics
         self.facts = facts
@@ -87,8 +93,14 @@ public struct HeartbeatResponse: Codable, Sendable {
     public var status: String
     /// Deliveries this node is running that the operator cancelled: stop them.
     public var cancel: [String]
+    /// Trust documents newer than `trustVersion`, oldest first.
+    public var trust: [DSSEEnvelope]?
+    /// The operator-signed statement of the node's labels, when newer than `labelsVersion`.
+    public var labelStatement: DSSEEnvelope?
 
-    public init(serverTime: Date, status: String, cancel: [String] = []) {
+    public init(serverTime: Date, status: String, cancel: [String] = [], trust: [DSSEEnvelope]? = nil, labelStatement: DSSEEnvelope? = nil) {
+        self.trust = trust
+        self.labelStatement = labelStatement
         self.serverTime = serverTime
         self.status = status
         self.cancel = cancel

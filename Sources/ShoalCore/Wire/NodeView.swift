@@ -6,7 +6,13 @@ public struct NodeView: Codable, Sendable {
     public var hostname: String
     /// `ready`, `down` or `revoked`.
     public var status: String
+    /// Labels from the join token and operators: the ones selectors match by name.
     public var labels: [String: String]
+    /// Labels the node reported about itself; selectors reach them only as `claimed.KEY`.
+    /// Absent from coordinators older than this field.
+    public var claimedLabels: [String: String]?
+    /// 0 for the join token's labels; each signed label change raises it by one.
+    public var labelsVersion: Int?
     public var enrolledAt: Date
     public var lastHeartbeatAt: Date?
     public var facts: NodeFacts?
@@ -14,13 +20,15 @@ public struct NodeView: Codable, Sendable {
     public var certificateExpiresAt: Date?
 
     public init(
-        id: String, hostname: String, status: String, labels: [String: String], enrolledAt: Date,
+        id: String, hostname: String, status: String, labels: [String: String], claimedLabels: [String: String]? = nil, labelsVersion: Int? = nil, enrolledAt: Date,
         lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?
     ) {
         self.id = id
         self.hostname = hostname
         self.status = status
         self.labels = labels
+        self.claimedLabels = claimedLabels
+        self.labelsVersion = labelsVersion
         self.enrolledAt = enrolledAt
         self.lastHeartbeatAt = lastHeartbeatAt
         self.facts = facts
@@ -32,14 +40,4 @@ public struct NodeView: Codable, Sendable {
 public struct NodeListResponse: Codable, Sendable {
     public var nodes: [NodeView]
     public init(nodes: [NodeView]) { self.nodes = nodes }
-}
-
-/// `POST /v1/nodes/{id}/labels`: set and remove labels.
-public struct LabelUpdateRequest: Codable, Sendable {
-    public var set: [String: String]
-    public var remove: [String]
-    public init(set: [String: String], remove: [String]) {
-        self.set = set
-        self.remove = remove
-    }
 }

@@ -145,5 +145,11 @@ public struct BundlePollResponse: Codable, Sendable {
     }
 
     public var deliveries: [Delivery]
-    public init(deliveries: [Delivery]) { self.deliveries = deliveries }
+    /// Trust documents newer than the one the agent said it holds (`?trust=N`), oldest
+    /// first: the agent accepts them before it looks at any delivery.
+    public var trust: [DSSEEnvelope]?
+    public init(deliveries: [Delivery], trust: [DSSEEnvelope]? = nil) {
+        self.deliveries = deliveries
+        self.trust = trust
+    }
 }

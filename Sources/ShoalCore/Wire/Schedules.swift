@@ -1,12 +1,13 @@
 import Foundation
 
-/// `POST /v1/schedules`: run `task` whenever `cron` comes due.
+/// `POST /v1/schedules`: run `task` whenever `cron` comes due. The task is signed by its
+/// operator as a schedule (`TaskStatement.schedule` names this `name` and `cron`).
 public struct ScheduleCreateRequest: Codable, Sendable {
     public var name: String
     public var cron: String
-    public var task: TaskCreateRequest
+    public var task: SignedTaskRequest
 
-    public init(name: String, cron: String, task: TaskCreateRequest) {
+    public init(name: String, cron: String, task: SignedTaskRequest) {
         self.name = name
         self.cron = cron
         self.task = task
@@ -23,11 +24,17 @@ public struct ScheduleView: Codable, Sendable {
     public var nextRunAt: Date
     public var lastRunAt: Date?
     public var lastTaskID: String?
+    /// Who signed it, and why it no longer runs when it does not (its signer left the trust
+    /// document, or its signature expired).
+    public var signer: String?
+    public var stoppedReason: String?
 
     public init(
         name: String, cron: String, taskName: String, selector: String, createdAt: Date, createdBy: String,
-        nextRunAt: Date, lastRunAt: Date?, lastTaskID: String?
+        nextRunAt: Date, lastRunAt: Date?, lastTaskID: String?, signer: String? = nil, stoppedReason: String? = nil
     ) {
+        self.signer = signer
+        self.stoppedReason = stoppedReason
         self.name = name
         self.cron = cron
         self.taskName = taskName

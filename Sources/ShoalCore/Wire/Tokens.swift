@@ -56,3 +56,9 @@ public struct TokenCreateResponse: Codable, Sendable {
         self.labels = labels
     }
 }
+
+/// `GET /v1/trust?after=N`: the trust documents above version N, oldest first.
+public struct TrustChainResponse: Codable, Sendable {
+    public var documents: [DSSEEnvelope]
+    public init(documents: [DSSEEnvelope]) { self.documents = documents }
+}

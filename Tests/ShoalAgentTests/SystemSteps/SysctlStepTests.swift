@@ -46,7 +46,7 @@ struct SysctlStepTests {
         #expect(dir.lines("proc/net/ipv4/ip_forward") == ["1"])
         #expect(dir.lines("proc/vm/swappiness") == ["10"])
         #expect(dir.lines("90-test.conf").dropFirst() == ["net.ipv4.ip_forward = 1", "net.ipv4.ip_local_port_range = 32768 60999", "vm.swappiness = 10"])
-        #expect(PathState.read(dir.file("90-test.conf")).mode == 0o644)
+        #expect(try PathState.read(dir.file("90-test.conf")).mode == 0o644)
         #expect(try await step(settings).apply(in: SystemStepFixtures.context(dir)).status == .unchanged)
     }
 

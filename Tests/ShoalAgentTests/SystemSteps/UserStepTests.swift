@@ -33,9 +33,25 @@ struct UserStepTests {
         let outcome = try await step(deploy).check(in: SystemStepFixtures.context(dir))
         #expect(outcome.status == .changed)
         #expect(outcome.message?.contains("would create user deploy") == true)
-        #expect(outcome.diff?.contains("+\(key1)") == true)
+        // authorized_keys is 0600: its diff shows size and hash, not the keys.
+        #expect(outcome.diff?.contains("sha256 \(Data((key1 + "\n").utf8).sha256Hex)") == true)
+        #expect(outcome.diff?.contains(key1) == false)
         #expect(SystemStepFixtures.read(root + "/etc/passwd") == passwd)
         #expect(!FileManager.default.fileExists(atPath: root + "/home/deploy"))
+    }
+
+    @Test("check mode says everything apply will do: the user's creation is in the diff the check report shows, before its key file")
+    func checkReportNamesUserCreation() async throws {
+        let check = try await step(deploy).check(in: SystemStepFixtures.context(dir))
+        let result = StepResult(index: 0, name: "deploy user", kind: UserStep.kind, status: check.status, message: check.message, diff: check.diff)
+        let report = CheckGroup.report(of: BundleResult(deliveryID: "d", bundleID: "b", taskID: nil, nodeID: "n-1", sequence: nil, status: .succeeded, startedAt: Date(), finishedAt: Date(), steps: [result]))
+        #expect(report.contains("# create user deploy\n# new folder /home/deploy/.ssh"), "\(report)")
+        let apply = try await step(deploy).apply(in: SystemStepFixtures.context(dir))
+        #expect(apply.status == .changed, "\(apply.message ?? "")")
+        let done = (apply.message ?? "").replacingOccurrences(of: "changed: ", with: "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        for action in done where !action.hasPrefix("write the authorized_keys") {
+            #expect(report.contains(action), "apply did '\(action)', which check mode did not report:\n\(report)")
+        }
     }
 
     @Test("apply creates the deploy user key-only: shell, groups, locked password, keys 0600 in a 0700 .ssh; a second apply is unchanged")
@@ -46,9 +62,9 @@ struct UserStepTests {
         #expect(user.shell == "/bin/bash")
         #expect(accounts.supplementaryGroups(of: "deploy").isSuperset(of: ["users", "adm"]))
         #expect(AccountDatabase.isLocked(try #require(accounts.passwords?["deploy"])))
-        let sshDir = PathState.read(root + "/home/deploy/.ssh")
+        let sshDir = try PathState.read(root + "/home/deploy/.ssh")
         #expect(sshDir.kind == .directory && sshDir.mode == 0o700 && sshDir.uid == user.uid && sshDir.gid == user.gid)
-        let keys = PathState.read(root + "/home/deploy/.ssh/authorized_keys")
+        let keys = try PathState.read(root + "/home/deploy/.ssh/authorized_keys")
         #expect(keys.kind == .file && keys.mode == 0o600 && keys.uid == user.uid)
         #expect(SystemStepFixtures.read(root + "/home/deploy/.ssh/authorized_keys") == key1 + "\n")
 
@@ -74,7 +90,7 @@ struct UserStepTests {
         params["authorizedKeys"] = SystemStepFixtures.strings([key2])
         let check = try await step(params).check(in: SystemStepFixtures.context(dir))
         #expect(check.status == .changed)
-        #expect(check.diff?.contains("-\(key1)") == true && check.diff?.contains("+\(key2)") == true)
+        #expect(check.diff?.contains("sha256 \(Data((key1 + "\n").utf8).sha256Hex)) -> \(key2.utf8.count + 1) bytes (sha256 \(Data((key2 + "\n").utf8).sha256Hex))") == true, "\(check.diff ?? "")")
         #expect(SystemStepFixtures.read(root + "/home/deploy/.ssh/authorized_keys") == key1 + "\n")
         let apply = try await step(params).apply(in: SystemStepFixtures.context(dir))
         #expect(apply.status == .changed)

@@ -27,14 +27,14 @@ final class TestFleet: @unchecked Sendable {
 
     var url: String { "https://127.0.0.1:\(port)" }
 
-    init(nodeTTL: String = "3s", downGrace: String = "1s", certificateValidity: String = "90d") throws {
+    init(nodeTTL: String = "3s", downGrace: String = "1s", certificateValidity: String = "90d", configure: (inout CoordinatorConfig) -> Void = { _ in }) throws {
         var template = Array("/tmp/shoal-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw ShoalError(.storage, "mkdtemp failed") }
         root = String(cString: made)
         dataDir = root + "/coordinator"
         port = freePort()
         let url = "https://127.0.0.1:\(port)"
-        let result = try runCommand(Self.coordinatorBinary, ["init", "--data-dir", dataDir, "--advertise", url, "--listen", "127.0.0.1:\(port)"])
+        let result = try runCommand(Self.coordinatorBinary, ["init", "--data-dir", dataDir, "--advertise", url, "--listen", "127.0.0.1:\(port)", "--admin-dir", root + "/admin"])
         guard result.status == 0 else { throw ShoalError(.internalError, "coordinator init failed: \(result.stderr)") }
         // Short liveness windows so down/ready transitions happen within a test.
         let configPath = dataDir + "/coordinator.yaml"
@@ -43,13 +43,17 @@ final class TestFleet: @unchecked Sendable {
         config.downGrace = downGrace
         config.heartbeatInterval = "1s"
         config.nodeCertificateValidity = certificateValidity
+        configure(&config)
         try SecureFile.write(config.yamlText(), to: configPath, mode: 0o644)
         adminClient = try OperatorConnection.load(dataDir: dataDir, operatorConfig: nil, url: nil).client()
     }
 
     /// Runs `body` with a fresh fleet and always tears it down, also when `body` throws.
-    static func with<T>(nodeTTL: String = "3s", certificateValidity: String = "90d", _ body: (TestFleet) async throws -> T) async throws -> T {
-        let fleet = try TestFleet(nodeTTL: nodeTTL, certificateValidity: certificateValidity)
+    static func with<T>(
+        nodeTTL: String = "3s", certificateValidity: String = "90d", configure: (inout CoordinatorConfig) -> Void = { _ in },
+        _ body: (TestFleet) async throws -> T
+    ) async throws -> T {
+        let fleet = try TestFleet(nodeTTL: nodeTTL, certificateValidity: certificateValidity, configure: configure)
         do {
             let value = try await body(fleet)
             await fleet.tearDown()
@@ -77,8 +81,18 @@ final class TestFleet: @unchecked Sendable {
     /// An API client holding the admin credential `init` made.
     func admin() -> APIClient { adminClient }
 
-    func cli(_ arguments: [String]) throws -> CommandResult {
-        try runCommand(Self.coordinatorBinary, arguments + ["--data-dir", dataDir])
+    /// The admin folder `init` made: the fleet root and the admin's operator signing key.
+    var adminDir: String { root + "/admin" }
+    var signingKeyPath: String { adminDir + "/operator.key" }
+
+    /// The coordinator CLI as the admin, signing with the admin's operator key.
+    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try runCommand(Self.coordinatorBinary, arguments + ["--data-dir", dataDir], environment: ["SHOAL_SIGNING_KEY": signingKeyPath].merging(environment) { $1 })
+    }
+
+    /// The admin's signer, for tests that post signed requests themselves.
+    func signer() throws -> OperatorSigner {
+        OperatorSigner(name: "admin", key: try OperatorKeyFile.load(signingKeyPath))
     }
 
     func token(uses: Int = 1, ttl: String = "10m", labels: [String] = []) throws -> String {
@@ -89,8 +103,18 @@ final class TestFleet: @unchecked Sendable {
 
     func stateDir(_ name: String) -> String { root + "/agents/\(name)/state" }
 
+    /// curl arguments that speak as agent `name` (its node certificate and key).
+    func nodeCurl(_ name: String) -> [String] {
+        ["--cacert", dataDir + "/ca.crt", "--cert", stateDir(name) + "/node.crt", "--key", stateDir(name) + "/node.key"]
+    }
+
+    /// curl arguments that speak as the admin.
+    var adminCurl: [String] {
+        ["--cacert", dataDir + "/ca.crt", "--cert", dataDir + "/admin.crt", "--key", dataDir + "/admin.key"]
+    }
+
     /// Writes an agent config (1 s heartbeats and polls, for quick tests) and returns its path.
-    func agentConfig(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil) throws -> String {
+    func agentConfig(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil) throws -> String {
         let dir = root + "/agents/\(name)"
         try SecureFile.makeDirectory(dir)
         var config = AgentConfig(coordinatorURL: url, stateDir: stateDir(name))
@@ -98,7 +122,7 @@ final class TestFleet: @unchecked Sendable {
         config.joinToken = token
         config.heartbeatInterval = "1s"
         config.pollWait = "1s"
-        config.nodeName = name
+        config.nodeName = hostname ?? name
         config.labels = labels
         config.healthChecks = healthChecks
         let path = dir + "/agent.yaml"
@@ -107,8 +131,8 @@ final class TestFleet: @unchecked Sendable {
     }
 
     @discardableResult
-    func startAgent(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil) throws -> ChildProcess {
-        let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks)
+    func startAgent(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil) throws -> ChildProcess {
+        let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks, hostname: hostname)
         let process = try ChildProcess(Self.agentBinary, ["run", "--config", config], logPath: root + "/agents/\(name)/agent.log")
         agents[name] = process
         return process

@@ -237,6 +237,18 @@ struct PackagingTests {
             #expect(listening, "\(journal.stdout.suffix(2000))")
             let owner = try await node.exec(["ps", "-o", "user=", "-C", "coordinator"])
             #expect(trimmed(owner.stdout) == "shoal", "\(owner.stdout)")
+            // Least privilege, as loaded: no capabilities, and systemd's own score at most 2.0.
+            let status = try await node.exec(["sh", "-c", "grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$(pgrep -x coordinator)/status"])
+            #expect(status.stdout.contains("CapEff:\t0000000000000000") && status.stdout.contains("CapBnd:\t0000000000000000"), "\(status.stdout)")
+            #expect(status.stdout.contains("NoNewPrivs:\t1") && status.stdout.contains("Seccomp:\t2"), "\(status.stdout)")
+            let security = try await node.exec(["systemd-analyze", "security", "--no-pager", "shoal-coordinator"])
+            let score = security.stdout.firstMatch(of: /Overall exposure level for [^:]+: (\d+\.\d+)/).flatMap { Double($0.output.1) }
+            #expect(score.map { $0 <= 2.0 } == true, "\(security.stdout.suffix(1500)) \(security.stderr)")
+            // The sandboxed service still serves and writes its database: a token through the API.
+            let token = try await node.exec(["runuser", "-u", "shoal", "--", "coordinator", "token", "create", "--data-dir", "/var/lib/shoal"], timeout: .seconds(60))
+            #expect(token.status == 0 && token.stdout.hasPrefix("shoal_"), "\(token.stdout) \(token.stderr) \(journal.stdout.suffix(1000))")
+            let files = try await node.exec(["find", "/var/lib/shoal", "!", "-user", "shoal"])
+            #expect(trimmed(files.stdout).isEmpty, "everything in the data dir belongs to shoal: \(files.stdout)")
 
             let remove = try await node.exec(["dpkg", "-r", "shoal-coordinator"], timeout: .seconds(120))
             #expect(remove.status == 0, "\(remove.stdout) \(remove.stderr)")

@@ -38,8 +38,9 @@ public struct AgentRuntime: Sendable {
         let cancellations = BundleCancellations()
         let nodeID = identity.nodeID
         let gateLogger = logger
+        let trust = try TrustState(state: state, pinnedRoots: config.trustRoot, enrolledLabels: identity.labels)
         let executor = BundleExecutor(
-            state: state, spool: spool, verifier: BundleVerifier(nodeID: identity.nodeID, trustedKeys: identity.bundleKeys), logger: logger,
+            state: state, spool: spool, nodeID: identity.nodeID, trust: trust, claimedLabels: config.labels ?? [:], logger: logger,
             cancellations: cancellations,
             startGate: { deliveryID in
                 // Work already pulled runs even if the coordinator is briefly away; only an
@@ -58,9 +59,11 @@ public struct AgentRuntime: Sendable {
         let nodeChecks = NodeHealthCheckService(checks: checkList, board: board, outputDirectory: state.outputDirectory + "/checks", logger: logger)
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, logger: logger
+            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, trust: trust, logger: logger
         )
-        let work = WorkService(client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, logger: logger)
+        let work = WorkService(
+            client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, trust: trust, logger: logger
+        )
         let renewal = CertificateRenewalService(client: client, state: state, nodeID: identity.nodeID, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [heartbeat, work, uploader, renewal, nodeChecks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
@@ -82,7 +85,7 @@ public struct AgentRuntime: Sendable {
         }
         let enroller = Enroller(
             coordinatorURL: config.coordinatorURL, token: token, pin: try Self.pin(from: config), state: state,
-            nodeName: config.nodeName ?? FactsCollector.hostname(), labels: config.labels ?? [:], logger: logger
+            nodeName: config.nodeName ?? FactsCollector.hostname(), labels: config.labels ?? [:], trustRoot: config.trustRoot, logger: logger
         )
         var backoff = Backoff()
         while true {

@@ -11,6 +11,9 @@ extension AgentCommand {
             discussion: """
                 Prints each step's result and, for changes, a diff. With --check nothing changes: \
                 each step says what it would do ('unknown' when it cannot tell). \
+                A source: file must be in the task file's folder (no absolute path, no '..' or symlink \
+                out of it) unless the whole source is a --var you give. Control characters in output \
+                are shown escaped; --json is exact. \
                 Exit status: 0 when every step succeeded, 1 when one failed, 2 for a bad task file.
                 """
         )
@@ -33,12 +36,8 @@ extension AgentCommand {
                 let labelMap = try LabelText.parse(labels)
                 let run = LocalTaskRun(path: file, checkMode: check, overrides: overrides, labels: labelMap)
                 let printer = ApplyPrinter(json: json, checkMode: check)
-                let report: LocalTaskRun.Report
-                do {
-                    report = try await run.run(onStep: printer.step)
-                } catch let error as ShoalError where [.taskInvalid, .taskFileMissing, .stepUnknownKind, .stepUndefinedVariable].contains(error.code) {
-                    throw ShoalError(.invalidArgument, error.message)
-                }
+                // A bad task file keeps its own code (task.invalid, …); each exits 2.
+                let report = try await run.run(onStep: printer.step)
                 try printer.finish(report)
                 if report.status != .succeeded { throw ExitCode(1) }
             }
@@ -54,18 +53,19 @@ struct ApplyPrinter: Sendable {
     func step(_ result: StepResult) {
         guard !json else { return }
         let status = result.status == .changed && checkMode ? "would change" : result.status.rawValue
+        // Names, messages and output can carry anything a command printed: escaped (JSON stays exact).
         var line = "[\(status)] \(result.kind): \(result.name)"
         if let message = result.message, !message.isEmpty { line += " — \(message)" }
         if let code = result.errorCode { line += " (\(code.rawValue))" }
-        print(line)
+        print(TerminalText.escaped(line))
         if let diff = result.diff, !diff.isEmpty {
             for diffLine in diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast(diff.hasSuffix("\n") ? 1 : 0) {
-                print("    " + diffLine)
+                print("    " + TerminalText.escaped(String(diffLine)))
             }
         }
         let stderr = result.stderr.tail.isEmpty ? result.stderr.head : result.stderr.tail
         if result.status == .failed, !stderr.isEmpty {
-            print("    stderr: " + stderr.split(separator: "\n").suffix(5).joined(separator: "\n            "))
+            print("    stderr: " + stderr.split(separator: "\n").suffix(5).map { TerminalText.escaped(String($0)) }.joined(separator: "\n            "))
         }
     }
 
@@ -78,7 +78,7 @@ struct ApplyPrinter: Sendable {
         for step in report.steps { counts[step.status, default: 0] += 1 }
         let order: [StepStatus] = [.changed, .unchanged, .skipped, .unknown, .failed, .timedOut, .interrupted]
         let summary = order.compactMap { status in counts[status].map { "\($0) \(status == .changed && checkMode ? "would change" : status.rawValue)" } }
-        print("\(report.task): \(report.status.rawValue)\(checkMode ? " (check mode, nothing changed)" : "") — \(summary.joined(separator: ", "))")
-        if let message = report.message, report.status != .succeeded { print(message) }
+        print(TerminalText.escaped("\(report.task): \(report.status.rawValue)\(checkMode ? " (check mode, nothing changed)" : "") — \(summary.joined(separator: ", "))"))
+        if let message = report.message, report.status != .succeeded { print(TerminalText.escapedKeepingLines(message)) }
     }
 }

@@ -14,10 +14,26 @@ struct ConnectionOptions: ParsableArguments {
     var operatorConfig: String?
     @Option(help: "Coordinator URL, overriding the configured one.")
     var url: String?
+    @Option(name: .customLong("signing-key"), help: "Your operator signing key, for commands that sign (default: $SHOAL_SIGNING_KEY, the operator config's signing_key, or ~/.shoal/FLEET/operator.key with --data-dir).")
+    var signingKey: String?
+
+    func connection() throws -> OperatorConnection {
+        try OperatorConnection.load(dataDir: fleetDataDir, operatorConfig: operatorConfig, url: url)
+    }
+
+    /// `--data-dir`, else `$SHOAL_DATA_DIR`.
+    var fleetDataDir: String? { dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"] }
+
+    /// Paths no task file may carry (see `OperatorConnection.protectedPaths`).
+    var protectedPaths: [String] { OperatorConnection.protectedPaths(dataDir: fleetDataDir, operatorConfig: operatorConfig, signingKey: signingKey) }
 
     func client() throws -> APIClient {
-        let dir = dataDir ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"]
-        return try OperatorConnection.load(dataDir: dir, operatorConfig: operatorConfig, url: url).client()
+        try connection().client()
+    }
+
+    /// The operator's signer, for commands that send signed statements.
+    func signer() throws -> OperatorSigner {
+        try OperatorSigner.load(connection: connection(), explicitPath: signingKey)
     }
 
     /// Runs `body` with a client and always shuts the client down.

@@ -39,7 +39,7 @@ struct EnrollCommand: AsyncParsableCommand {
             )
             let agent = try AgentBinary(path: try resolveAgentBinary())
             let bootstrapper = try Bootstrapper(connection: operatorConnection, agent: agent, options: options) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                FileHandle.standardError.write(Data((TerminalText.escaped(line) + "\n").utf8))
             }
             let results = try await bootstrapper.enroll(targets)
             if json {

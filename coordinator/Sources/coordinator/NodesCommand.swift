@@ -9,7 +9,7 @@ struct NodesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8').") var selector: String?
+        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8'). Labels come from tokens and operators; facts and claimed.* labels are self-reported by each node.") var selector: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -48,10 +48,12 @@ struct NodesCommand: AsyncParsableCommand {
                 var lines = [
                     "id:         \(node.id)", "hostname:   \(node.hostname)", "status:     \(node.status)",
                     "labels:     \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))",
+                    "claimed:    \((node.claimedLabels ?? [:]).map { "claimed.\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) (self-reported by the node)",
                     "enrolled:   \(Timestamp.format(node.enrolledAt))",
                     "heartbeat:  \(node.lastHeartbeatAt.map(Timestamp.format) ?? "never")",
                 ]
                 if let facts = node.facts {
+                    lines.append("facts:      self-reported by the node; shown for convenience, not proof")
                     lines += [
                         "os:         \(facts.osPrettyName) (kernel \(facts.kernel), \(facts.architecture))",
                         "cpu:        \(facts.cpuCount) x \(facts.cpuModel)",
@@ -73,13 +75,17 @@ struct NodesCommand: AsyncParsableCommand {
                         lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
                     }
                 }
-                print(lines.joined(separator: "\n"))
+                // Hostname, labels and facts are the node's word: escaped, one line each.
+                print(lines.map(TerminalText.escaped).joined(separator: "\n"))
             }
         }
     }
 
     struct Label: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set labels (k=v) and remove them (k-) on a node.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set labels (k=v) and remove them (k-) on a node.",
+            discussion: "Labels select work. Fact names (id, hostname, status, kernel, arch, os.*, cpu.*, memory.*, gpu.*, agent.*, disk.*) and claimed.*/shoal.* are reserved."
+        )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node id.") var id: String
         @Argument(help: "k=v to set, k- to remove.") var changes: [String]
@@ -90,11 +96,18 @@ struct NodesCommand: AsyncParsableCommand {
                 guard !changes.isEmpty else { throw ShoalError(.invalidArgument, "give at least one k=v or k-") }
                 let remove = changes.filter { $0.hasSuffix("-") && !$0.contains("=") }.map { String($0.dropLast()) }
                 let set = try LabelText.parse(changes.filter { !($0.hasSuffix("-") && !$0.contains("=")) })
-                let node = try await connection.withClient {
-                    try await $0.post("/v1/nodes/\(id)/labels", body: LabelUpdateRequest(set: set, remove: remove), as: NodeView.self)
+                let signer = try connection.signer()
+                let node = try await connection.withClient { client in
+                    // The whole new label set, signed as the next version of the node's labels.
+                    let current = try await client.get("/v1/nodes/\(id)", as: NodeView.self)
+                    var labels = current.labels
+                    for (key, value) in set { labels[key] = value }
+                    for key in remove { labels.removeValue(forKey: key) }
+                    let statement = try signer.signLabels(nodeID: current.id, labels: labels, currentVersion: current.labelsVersion ?? 0)
+                    return try await client.post("/v1/nodes/\(current.id)/labels", body: statement, as: NodeView.self)
                 }
                 if json { return try printJSON(node) }
-                print("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))")
+                print(TerminalText.escaped("\(node.id): \(node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))"))
             }
         }
     }
@@ -107,7 +120,7 @@ struct NodesCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let node = try await connection.withClient { try await $0.post("/v1/nodes/\(id)/revoke", body: [String: String](), as: NodeView.self) }
-                print("\(node.id) (\(node.hostname)) revoked; enroll it again with a new token to bring it back")
+                print("\(node.id) (\(TerminalText.escaped(node.hostname))) revoked; enroll it again with a new token to bring it back")
             }
         }
     }

@@ -23,7 +23,12 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 _ = try CronSchedule(parsing: cron)
-                let request = ScheduleCreateRequest(name: scheduleName, cron: cron, task: try task.makeRequest())
+                let validity = try task.validFor.map { TimeInterval(try DurationText.seconds($0)) }
+                let signed = try connection.signer().sign(
+                    try task.makeRequest(protecting: connection.protectedPaths), validity: validity,
+                    schedule: TaskStatement.ScheduleGrant(name: scheduleName, cron: cron)
+                )
+                let request = ScheduleCreateRequest(name: scheduleName, cron: cron, task: signed)
                 let view = try await connection.withClient { try await $0.post("/v1/schedules", body: request, as: ScheduleView.self) }
                 if json { return try printJSON(view) }
                 print("schedule \(view.name) added; next run \(Timestamp.format(view.nextRunAt))")

@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let fleet = try Fleet.load(dataDir: dataDir)
+            try await fleet.prepare()
             let address = listen ?? fleet.config.listen
             guard let hostPort = HostPort(address) else {
                 throw ShoalError(.invalidArgument, "--listen '\(address)' must be HOST:PORT")

@@ -17,6 +17,9 @@ struct TaskRunCommand: AsyncParsableCommand {
         abstract: "Roll a command, script, task file or profile out to the nodes a selector picks.",
         discussion: """
         Selector terms, comma = and: role=compute  env!=prod  'role in (miner,executor)'  cpu.count>=8  os.release=22.04
+        Labels (role, env, …) come from the join token and 'nodes label'. Facts (os.*, cpu.*, memory.*, gpu.*,
+        hostname) and claimed.* labels are what each node says about itself: convenient, not proof — a hostile
+        node can report anything. Select on labels where it matters who gets the work.
         Limits take a count or a percentage of the targeted nodes: --max-concurrency 10%  --max-errors 2
         """
     )
@@ -29,7 +32,8 @@ struct TaskRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let request = try task.makeRequest()
+            let request = try task.makeRequest(protecting: connection.protectedPaths)
+            let signer = try connection.signer()
             let finished = try await connection.withClient { client -> TaskView? in
                 let preview = try await client.post("/v1/tasks/preview", body: request, as: TaskPreview.self)
                 guard !preview.nodes.isEmpty else {
@@ -39,7 +43,8 @@ struct TaskRunCommand: AsyncParsableCommand {
                 if Terminal.isInteractive, !yes, !json {
                     guard Terminal.confirm("start on \(preview.nodes.count) node(s)? [y/N] ") else { return nil }
                 }
-                let created = try await client.post("/v1/tasks", body: request, as: TaskView.self)
+                let signed = try signer.sign(request, validity: try task.validFor.map { TimeInterval(try DurationText.seconds($0)) })
+                let created = try await client.post("/v1/tasks", body: signed, as: TaskView.self)
                 guard wait || follow else { return created }
                 if !json { Terminal.note("task \(created.id) started; waiting…") }
                 return try await TaskFollower(client: client, live: follow && !json).follow(taskID: created.id, limit: .seconds(request.timeoutSeconds * max(1, created.total) + 300))
@@ -61,7 +66,7 @@ struct TaskRunCommand: AsyncParsableCommand {
 struct TaskOptions: ParsableArguments {
     @Option(help: "Shell command to run on every node (/bin/sh -c).") var command: String?
     @Option(help: "Script file to run on every node (/bin/sh).") var script: String?
-    @Option(help: "Task file (YAML): steps, vars, handlers; files it names travel with it.") var file: String?
+    @Option(help: "Task file (YAML): steps, vars, handlers; files it names by source: travel with it (only from its own folder, or a path you give with --var).") var file: String?
     @Option(help: "A shipped profile by name (see 'coordinator profile list').") var profile: String?
     @Option(name: .customLong("var"), help: "Set a task-file variable: name=value (repeatable).") var vars: [String] = []
     @Option(help: "Which nodes (see above); default: every node.") var selector = ""
@@ -74,8 +79,10 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .customLong("retry-backoff"), help: "First retry delay; doubles each retry.") var retryBackoff = "5s"
     @Option(help: "Task name shown in status.") var name: String?
     @Flag(help: "Check mode: change nothing; report per node what would change, nodes with identical reports grouped.") var check = false
+    @Option(name: .customLong("valid-for"), help: "How long your signature lets nodes start it (default 24h for a task, 90d for a schedule; at most 30d / 366d).") var validFor: String?
 
-    func makeRequest() throws -> TaskCreateRequest {
+    /// - Parameter protected: never read for a task file's `source:` (the fleet's data directory).
+    func makeRequest(protecting protected: [String]) throws -> TaskCreateRequest {
         let sources = [command, script, file, profile].compactMap { $0 }
         guard sources.count == 1 else {
             throw ShoalError(.invalidArgument, "give exactly one of --command, --script, --file and --profile")
@@ -88,7 +95,7 @@ struct TaskOptions: ParsableArguments {
         let nodeIDs = nodes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         if file != nil || profile != nil {
             let path = try file ?? ProfileLibrary().path(of: profile ?? "")
-            let compiled = try TaskFileLoader.load(path: path, vars: vars)
+            let compiled = try TaskFileLoader.load(path: path, vars: vars, protectedPaths: protected)
             let timeoutSeconds = try timeout.map(DurationText.seconds) ?? compiled.timeoutSeconds ?? 1800
             guard timeoutSeconds > 0 else { throw ShoalError(.invalidArgument, "--timeout must be more than 0s") }
             return TaskCreateRequest(
@@ -167,16 +174,24 @@ struct TaskCancelCommand: AsyncParsableCommand {
 
 struct TaskOutputCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "output", abstract: "Print the full output a node sent for a task (each stream capped at 8 MiB)."
+        commandName: "output", abstract: "Print the full output a node sent for a task (each stream capped at 8 MiB).",
+        discussion: """
+        On a terminal, control characters in the output (escape sequences, carriage returns, \
+        bidi overrides) are shown escaped, e.g. \\x1b; piped or redirected, and with --raw, the \
+        bytes are written as the node sent them.
+        """
     )
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Task id.") var id: String
     @Argument(help: "Node id or hostname.") var node: String
+    @Flag(help: "Write the bytes as they are, also on a terminal.") var raw = false
 
     func run() async throws {
         try await runReportingErrors {
             let data = try await connection.withClient { try await $0.send(method: .GET, path: "/v1/tasks/\(id)/output/\(node)", body: nil, timeout: .seconds(60)) }
-            FileHandle.standardOutput.write(data)
+            // A node wrote these bytes; on a terminal they could act on it rather than show.
+            let escape = !raw && isatty(STDOUT_FILENO) == 1
+            FileHandle.standardOutput.write(escape ? Data(TerminalText.escapedKeepingLines(data).utf8) : data)
         }
     }
 }

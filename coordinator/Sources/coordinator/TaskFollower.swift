@@ -57,10 +57,10 @@ enum TaskTable {
         var text = TablePrinter.render(header: ["NODE", "ID", "STATUS", "EXIT", "CODE", "OUTPUT"], rows: rows)
         text += "\ntask \(view.id)\(view.checkMode ? " (check mode: nothing was changed)" : ""): \(view.status.rawValue) (\(counts))"
         for group in view.checkGroups {
-            let indented = group.report.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
-            text += "\n  \(group.count) node\(group.count == 1 ? "" : "s") (\(group.nodes.prefix(5).joined(separator: ", "))\(group.count > 5 ? ", …" : "")):\n\(indented)"
+            let indented = TerminalText.escapedKeepingLines(group.report).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+            text += "\n  \(group.count) node\(group.count == 1 ? "" : "s") (\(TerminalText.escaped(group.nodes.prefix(5).joined(separator: ", ")))\(group.count > 5 ? ", …" : "")):\n\(indented)"
         }
-        if let reason = view.statusReason { text += "\n  \(reason)" }
+        if let reason = view.statusReason { text += "\n  \(TerminalText.escaped(reason))" }
         return text
     }
 }

@@ -22,7 +22,7 @@ struct UnenrollCommand: AsyncParsableCommand {
             let unenroller = Unenroller(connection: try connection.operatorConnection(), port: port, identityFile: identity, sshOptions: sshOptions)
             let result = try await unenroller.unenroll(subject)
             if json { return try printJSON(result) }
-            print(result.notes.joined(separator: "\n"))
+            print(result.notes.map(TerminalText.escaped).joined(separator: "\n"))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import FuzzSupport
 import ShoalCore
@@ -7,8 +8,16 @@ import X509
 /// coordinator's own decoder, then what the coordinator does with them before they are stored.
 /// Every input is tried as each body type, so the seeds stay plain wire JSON.
 enum AgentBodyHarness {
+    /// Stands for the key of the certificate a renewal comes with: a published test key (a
+    /// scalar of 32 threes), fixed so the seed's key-change proof verifies in every run.
+    static let currentKey: NodeKey = {
+        guard let raw = try? P256.Signing.PrivateKey(rawRepresentation: Data(repeating: 3, count: 32)),
+              let key = try? NodeKey(pem: raw.pemRepresentation) else { fatalError("the test key could not be made") }
+        return key
+    }()
+
     static func run(_ data: Data) {
-        if let heartbeat = try? WireCoding.decode(HeartbeatRequest.self, from: data) {
+        if let heartbeat = try? WireCoding.decode(HeartbeatRequest.self, from: data), (try? heartbeat.validate()) != nil {
             storesAndReadsBack(heartbeat.metrics)
             if let facts = heartbeat.facts {
                 storesAndReadsBack(facts)
@@ -27,18 +36,22 @@ enum AgentBodyHarness {
             }
         }
         if let enroll = try? WireCoding.decode(EnrollRequest.self, from: data) {
-            checkCSR(enroll.csr)
-            _ = String(enroll.hostname.prefix(253))
+            _ = checkCSR(enroll.csr)
+            _ = try? HostnameText.validate(enroll.hostname)
             for (key, value) in enroll.labels ?? [:] { _ = try? LabelText.validate(key: key, value: value) }
         }
-        if let renew = try? WireCoding.decode(RenewRequest.self, from: data) {
-            checkCSR(renew.csr)
+        if let renew = try? WireCoding.decode(RenewRequest.self, from: data), let csr = checkCSR(renew.csr) {
+            let current = Certificate.PublicKey(currentKey.privateKey.publicKey)
+            if csr.publicKey != current, let proof = renew.keyChangeProof {
+                _ = KeyChangeProof.verify(proof, newCSRPEM: renew.csr, currentKey: current)
+            }
         }
     }
 
-    static func checkCSR(_ pem: String) {
-        guard let csr = try? CertificateSigningRequest.parse(pem: pem) else { return }
+    static func checkCSR(_ pem: String) -> CertificateSigningRequest? {
+        guard let csr = try? CertificateSigningRequest.parse(pem: pem) else { return nil }
         _ = csr.publicKey.isValidSignature(csr.signature, for: csr)
+        return csr
     }
 
     /// The coordinator stores what a node sent as wire JSON and decodes it again for every
@@ -88,8 +101,11 @@ enum AgentBodyHarness {
             errorCode: "bundle.bad_signature", message: "the signature does not match", startedAt: at, finishedAt: at
         )
         let csr = try NodeKey().certificateSigningRequestPEM(commonName: "gpu-07")
+        let newKeyCSR = try NodeKey().certificateSigningRequestPEM(commonName: "gpu-07")
+        let proof = try KeyChangeProof.sign(newCSRPEM: newKeyCSR, with: currentKey)
         return [
-            "heartbeat.json": try WireCoding.encode(HeartbeatRequest(sentAt: at, metrics: metrics, facts: facts, spooledResults: 1)),
+            "heartbeat.json": try WireCoding.encode(HeartbeatRequest(sentAt: at, metrics: metrics, facts: facts, spooledResults: 1, trustVersion: 2, labelsVersion: 1)),
+            "renew-new-key.json": try WireCoding.encode(RenewRequest(csr: newKeyCSR, keyChangeProof: proof)),
             "heartbeat-no-facts.json": try WireCoding.encode(HeartbeatRequest(sentAt: at, metrics: metrics, facts: nil, spooledResults: 0)),
             "results.json": try WireCoding.encode(ResultsUpload(results: [result, refused])),
             "enroll.json": try WireCoding.encode(EnrollRequest(token: "shoal_" + String(repeating: "ab", count: 24), csr: csr, hostname: "gpu-07", labels: ["role": "compute"])),

@@ -3,36 +3,54 @@ import FuzzSupport
 import ShoalCore
 
 /// Task files as `task run --file` and `agent apply` read them: YAML parsed into a document,
-/// then compiled (variables checked, `source:` files read) against a folder of its own.
+/// then compiled (variables checked, `source:` files read) in a folder of their own, next to
+/// a folder the task must never reach. The compiler confines sources to the task's folder;
+/// this harness fails if anything from outside it is ever carried.
 enum TaskFileHarness {
-    /// The only folder a compile may read, with the files the seed corpus names. It lives in
-    /// $TMPDIR, which scripts/fuzz.sh points at a folder it removes afterwards.
-    static let base: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-fuzz-task-\(getpid())").path
-        let files = [
-            "app.conf": "port={{port}}\n", "motd": "hello\n", "files/web.service": "[Service]\nExecStart=/bin/true\n",
-            "files/app.pem": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", "build/app": "#!/bin/sh\n",
-            "build/exporter": "#!/bin/sh\n", "units/exporter.service": "[Service]\nExecStart=/usr/local/bin/exporter\n",
-        ]
-        for folder in ["files", "build", "units"] {
-            try? FileManager.default.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true)
+    /// `root/task` is the task file's folder; `root/outside/secret` must never be carried, and
+    /// symlinks in the task folder point at it. `root` lives in $TMPDIR, which scripts/fuzz.sh
+    /// points at a folder it removes afterwards.
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-fuzz-task-\(getpid())").path
+    static let folder = root + "/task"
+    static let secret = Data("SECRET OUTSIDE THE TASK FOLDER\n".utf8)
+    static let contents: [String: String] = [
+        "app.conf": "port={{port}}\n", "motd": "hello\n", "files/web.service": "[Service]\nExecStart=/bin/true\n",
+        "files/app.pem": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", "build/app": "#!/bin/sh\n",
+        "build/exporter": "#!/bin/sh\n", "units/exporter.service": "[Service]\nExecStart=/usr/local/bin/exporter\n",
+    ]
+    static let made: Bool = {
+        let manager = FileManager.default
+        for path in [folder + "/files", folder + "/build", folder + "/units", root + "/outside"] {
+            try? manager.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        for (name, text) in files {
-            _ = FileManager.default.createFile(atPath: path + "/" + name, contents: Data(text.utf8))
+        for (name, text) in contents {
+            _ = manager.createFile(atPath: folder + "/" + name, contents: Data(text.utf8))
         }
-        return path
+        _ = manager.createFile(atPath: root + "/outside/secret", contents: secret)
+        let links = ["link-in": "app.conf", "link-out": "../outside/secret", "dir-out": "../outside", "abs-out": root + "/outside/secret"]
+        for (name, target) in links {
+            try? manager.createSymbolicLink(atPath: folder + "/" + name, withDestinationPath: target)
+        }
+        return true
     }()
 
     static func run(_ data: Data) {
+        guard made else { return }
         let text = String(decoding: data, as: UTF8.self)
-        guard let document = try? TaskDocument(yaml: text, source: "fuzz.yaml"), readsOnlyBase(document) else { return }
-        _ = try? TaskCompiler.compile(document, baseDirectory: base, workingDirectory: base)
+        guard let document = try? TaskDocument(yaml: text, source: "fuzz.yaml"), staysNearFolder(document),
+              let compiled = try? TaskCompiler.compile(document, baseDirectory: folder, workingDirectory: folder) else { return }
+        let allowed = Set(contents.values.map { Data($0.utf8) })
+        for file in compiled.files {
+            guard let bytes = Data(base64Encoded: file.content), allowed.contains(bytes) else {
+                fatalError("a task file carried a file from outside its folder:\n\(text)")
+            }
+        }
     }
 
-    /// Whether every `source:` the compiler would read resolves inside `base`: relative, no
-    /// `..`, and variables spliced into it plain names. The fuzzer must never make the
-    /// harness read `/dev/zero` or a file outside its folder.
-    static func readsOnlyBase(_ document: TaskDocument) -> Bool {
+    /// Whether every `source:` stays lexically within `root`, so that even a compiler that
+    /// failed to confine it could read nothing but this harness's own files: no absolute path,
+    /// no `..` above `root`, and variables spliced into a source plain names.
+    static func staysNearFolder(_ document: TaskDocument) -> Bool {
         let sources = (document.steps + document.handlers).compactMap { step -> String? in
             guard TaskCompiler.fileKinds.contains(step.kind), case .object(let params) = step.params,
                   case .string(let source)? = params["source"] else { return nil }
@@ -44,9 +62,14 @@ enum TaskFileHarness {
         }
         return sources.allSatisfy { source in
             let bytes = Array(source.utf8)
-            let components = bytes.split(separator: UInt8(ascii: "/"))
-            return bytes.first != UInt8(ascii: "/") && !components.contains { $0.elementsEqual("..".utf8) }
-                && (!source.contains("{{") || plainValues)
+            guard bytes.first != UInt8(ascii: "/"), !source.contains("{{") || plainValues else { return false }
+            // Depth below the task folder; `root` is -1, and a symlink adds at most one more.
+            var depth = 0
+            for component in bytes.split(separator: UInt8(ascii: "/")) {
+                if component.elementsEqual("..".utf8) { depth -= 1 } else if !component.elementsEqual(".".utf8) { depth += 1 }
+                if depth < -1 { return false }
+            }
+            return true
         }
     }
 }

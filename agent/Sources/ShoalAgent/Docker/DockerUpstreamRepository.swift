@@ -22,7 +22,7 @@ struct DockerUpstreamRepository: Sendable {
         let keyURL = "\(base)/gpg"
         let key = try await download(keyURL)
         let verification = try await verify(key, from: keyURL)
-        try FileManager.default.createDirectory(atPath: "/etc/apt/keyrings", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        _ = try SafeDirectory.open("/etc/apt/keyrings", creatingMissing: 0o755)
         try AtomicFileWriter.write(key, to: DockerEngineInspection.upstreamKeyPath, mode: 0o644, uid: 0, gid: 0)
         try AtomicFileWriter.write(Data(entry.utf8), to: DockerEngineInspection.upstreamSourcesPath, mode: 0o644, uid: 0, gid: 0)
         try await commands.require("apt-get", ["-q", "update"], label: "apt-update", environment: ["DEBIAN_FRONTEND": "noninteractive"], timeout: .seconds(600))

@@ -17,12 +17,15 @@ public struct Enroller: Sendable {
     public var state: AgentStateDirectory
     public var nodeName: String
     public var labels: [String: String]
+    /// `trust_root` from agent.yaml, if pinned.
+    public var trustRoot: String?
     public var logger: Logger
 
     public init(
         coordinatorURL: String, token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String,
-        labels: [String: String] = [:], logger: Logger
+        labels: [String: String] = [:], trustRoot: String? = nil, logger: Logger
     ) {
+        self.trustRoot = trustRoot
         self.coordinatorURL = coordinatorURL
         self.token = token
         self.pin = pin
@@ -57,6 +60,13 @@ public struct Enroller: Sendable {
             nodeID: response.nodeID, coordinatorURL: coordinatorURL, labels: response.labels,
             bundleKeys: response.bundleKeys, enrolledAt: Date()
         )
+        // The fleet's trust document (checked against trust_root when pinned) and the token's
+        // labels as the node's own, before the identity that marks the node enrolled.
+        // A new identity starts with nothing trusted from any earlier enrollment.
+        for file in [state.trustFile, state.labelsFile, state.startedTasksFile] { try? FileManager.default.removeItem(atPath: file) }
+        let trust = try TrustState(state: state, pinnedRoots: trustRoot, enrolledLabels: response.labels)
+        if let document = response.trust { try await trust.accept(chain: [document]) }
+        try state.saveLabels(NodeLabelSet(version: 0, labels: response.labels))
         try state.saveIdentity(identity, keyPEM: key.pemText, certificatePEM: response.certificate, caPEM: caPEM)
         logger.info("enrolled", metadata: ["node": "\(response.nodeID)", "coordinator": "\(coordinatorURL)"])
         return identity

@@ -7,7 +7,11 @@ import ShoalCore
 public struct BundleExecutor: Sendable {
     public var state: AgentStateDirectory
     public var spool: ResultSpool
-    public var verifier: BundleVerifier
+    public var nodeID: String
+    /// The trust document, labels and started-task ledger both layers are checked against.
+    public var trust: TrustState
+    /// What this node claims about itself (agent config labels), for `claimed.*` selector terms.
+    public var claimedLabels: [String: String]
     public var logger: Logger
     public var cancellations: BundleCancellations
     /// Asked right before the first step; false means the operator cancelled meanwhile.
@@ -16,14 +20,16 @@ public struct BundleExecutor: Sendable {
     public var facts: @Sendable () async -> NodeFacts?
 
     public init(
-        state: AgentStateDirectory, spool: ResultSpool, verifier: BundleVerifier, logger: Logger,
+        state: AgentStateDirectory, spool: ResultSpool, nodeID: String, trust: TrustState, claimedLabels: [String: String] = [:], logger: Logger,
         cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true },
         facts: @escaping @Sendable () async -> NodeFacts? = { await FactsCollector().collectIncludingGPU() }
     ) {
         self.facts = facts
         self.state = state
         self.spool = spool
-        self.verifier = verifier
+        self.nodeID = nodeID
+        self.trust = trust
+        self.claimedLabels = claimedLabels
         self.logger = logger
         self.cancellations = cancellations
         self.startGate = startGate
@@ -34,17 +40,22 @@ public struct BundleExecutor: Sendable {
     @discardableResult
     public func handle(_ delivery: BundlePollResponse.Delivery) async throws -> BundleResult {
         let startedAt = Timestamp.now()
-        let payload: BundlePayload
+        let verified: BundleVerifier.Verified
         do {
-            payload = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), now: startedAt)
-        } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") || error.code == .storage {
+            let verifier = try await trust.verifier(nodeID: nodeID, claimedLabels: claimedLabels, facts: await facts())
+            let startedKeys = await trust.startedKeys(now: startedAt)
+            verified = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), started: { startedKeys.contains($0) }, now: startedAt)
+        } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") || error.code.rawValue.hasPrefix("trust.") || error.code == .storage {
             // An unreadable high-water mark cannot rule out a replay: refuse, and say why.
             return try refuse(delivery, error: error, at: startedAt)
         }
-        // The high-water mark is durable before anything runs: a replay of this bundle,
-        // even after a crash, is refused.
+        let payload = verified.bundle
+        // The high-water mark and the started-task ledger are durable before anything runs:
+        // a replay of this bundle, or of its signed task in another bundle, is refused even
+        // after a crash.
         try state.storeHighWaterMark(payload.sequence)
-        logger.info("running bundle", metadata: ["bundle": "\(payload.bundleID)", "sequence": "\(payload.sequence)", "steps": "\(payload.steps.count)"])
+        try await trust.recordStarted(verified.ledgerKey, until: verified.ledgerExpiresAt)
+        logger.info("running bundle", metadata: ["bundle": "\(payload.bundleID)", "sequence": "\(payload.sequence)", "steps": "\(payload.steps.count)", "signer": "\(verified.signer)"])
 
         guard await startGate(delivery.deliveryID) else {
             let result = BundleResult(
@@ -116,10 +127,10 @@ public struct BundleExecutor: Sendable {
             return earlier
         }
         // What the unverified payload claims is reported for the operator's benefit only.
-        let claimed = (try? delivery.envelope.payloadBytes()).flatMap { try? WireCoding.decode(BundlePayload.self, from: $0) }
+        let claimed = (try? delivery.envelope.payloadBytes()).flatMap { try? WireCoding.decode(DeliveryPayload.self, from: $0) }
         logger.warning("refused bundle", metadata: ["delivery": "\(delivery.deliveryID)", "code": "\(error.code.rawValue)", "reason": "\(error.message)"])
         let result = BundleResult(
-            deliveryID: delivery.deliveryID, bundleID: claimed?.bundleID ?? "unknown", taskID: claimed?.taskID, nodeID: verifier.nodeID,
+            deliveryID: delivery.deliveryID, bundleID: claimed?.bundleID ?? "unknown", taskID: claimed?.taskID, nodeID: nodeID,
             sequence: claimed?.sequence, status: .refused, errorCode: error.code, message: error.message, startedAt: date, finishedAt: Timestamp.now()
         )
         try spool.add(result)

@@ -15,12 +15,14 @@ public struct HeartbeatService: Service {
     let spool: ResultSpool
     let cancellations: BundleCancellations
     let checks: NodeCheckBoard
+    let trust: TrustState?
     let logger: Logger
 
     public init(
         client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool,
-        cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), logger: Logger
+        cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), trust: TrustState? = nil, logger: Logger
     ) {
+        self.trust = trust
         self.checks = checks
         self.client = client
         self.nodeID = nodeID
@@ -42,20 +44,46 @@ public struct HeartbeatService: Service {
                 sample.checks = await checks.snapshot()
                 let request = HeartbeatRequest(
                     sentAt: Date(), metrics: sample, facts: current == sentFacts ? nil : current,
-                    spooledResults: spool.count
+                    spooledResults: spool.count, trustVersion: await trust?.version, labelsVersion: await trust?.labels.version
                 )
                 do {
                     let response = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
                     sentFacts = current
+                    await acceptTrustUpdates(response)
                     if !response.cancel.isEmpty {
                         logger.warning("operator cancelled running work", metadata: ["deliveries": "\(response.cancel)"])
                         cancellations.request(response.cancel)
                     }
+                    try await Task.sleep(for: Self.jittered(interval))
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                    // A coordinator that says "too fast" is obeyed: wait as long as it asks.
+                    let fallback = Self.jittered(interval)
+                    try await Task.sleep(for: (error as? ShoalError)?.retryDelay(fallback: fallback) ?? fallback)
                 }
-                try await Task.sleep(for: Self.jittered(interval))
             }
+        }
+    }
+
+    /// Newer trust documents and label statements ride on the answer; each is checked by
+    /// `TrustState` and refused (logged, never used) if it does not hold.
+    func acceptTrustUpdates(_ response: HeartbeatResponse) async {
+        guard let trust else { return }
+        do {
+            if let chain = response.trust, !chain.isEmpty {
+                try await trust.accept(chain: chain)
+                let version = await trust.version
+                logger.info("trust document accepted", metadata: ["version": "\(version)"])
+            }
+            if let statement = response.labelStatement {
+                try await trust.accept(labelStatement: statement, nodeID: nodeID)
+                let version = await trust.labels.version
+                logger.info("labels changed by a signed statement", metadata: ["version": "\(version)"])
+            }
+        } catch {
+            logger.error("refused a trust update from the coordinator", metadata: ["error": "\(error)"])
         }
     }
 

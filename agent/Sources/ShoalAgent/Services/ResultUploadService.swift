@@ -43,7 +43,7 @@ public struct ResultUploadService: Service {
                         }
                         backoff.reset()
                     } catch {
-                        delay = backoff.next()
+                        delay = (error as? ShoalError)?.retryDelay(fallback: backoff.next()) ?? backoff.next()
                         logger.warning("uploading results failed; they stay spooled", metadata: ["error": "\(error)", "pending": "\(pending.count)"])
                     }
                 }

@@ -12,9 +12,11 @@ public struct WorkService: Service {
     let pollWait: Int
     let executor: BundleExecutor
     let uploader: ResultUploadService
+    let trust: TrustState
     let logger: Logger
 
-    public init(client: APIClient, nodeID: String, pollWait: Int, executor: BundleExecutor, uploader: ResultUploadService, logger: Logger) {
+    public init(client: APIClient, nodeID: String, pollWait: Int, executor: BundleExecutor, uploader: ResultUploadService, trust: TrustState, logger: Logger) {
+        self.trust = trust
         self.client = client
         self.nodeID = nodeID
         self.pollWait = pollWait
@@ -33,9 +35,21 @@ public struct WorkService: Service {
             while !Task.isCancelled {
                 do {
                     let response = try await client.get(
-                        "/v1/agent/\(nodeID)/bundles?wait=\(pollWait)", as: BundlePollResponse.self, timeout: .seconds(Int64(pollWait) + 15)
+                        "/v1/agent/\(nodeID)/bundles?wait=\(pollWait)&trust=\(await trust.version)", as: BundlePollResponse.self,
+                        timeout: .seconds(Int64(pollWait) + 15)
                     )
                     backoff.reset()
+                    // A newer trust document comes before any delivery: a revocation it
+                    // carries applies to the bundles in this very answer.
+                    if let chain = response.trust, !chain.isEmpty {
+                        do {
+                            try await trust.accept(chain: chain)
+                            let version = await trust.version
+                            logger.info("trust document accepted", metadata: ["version": "\(version)"])
+                        } catch {
+                            logger.error("refused a trust document from the coordinator", metadata: ["error": "\(error)"])
+                        }
+                    }
                     let fresh = response.deliveries.filter { !handled.contains($0.deliveryID) }
                     if fresh.isEmpty, !response.deliveries.isEmpty {
                         // Only bundles already run (their results still uploading): the
@@ -53,7 +67,7 @@ public struct WorkService: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    let delay = backoff.next()
+                    let delay = (error as? ShoalError)?.retryDelay(fallback: backoff.next()) ?? backoff.next()
                     logger.warning("polling for work failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                     try await Task.sleep(for: delay)
                 }

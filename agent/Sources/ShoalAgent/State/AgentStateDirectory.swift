@@ -9,6 +9,9 @@ import ShoalCore
 /// node.crt        its client certificate
 /// ca.crt          the pinned fleet CA
 /// sequence        the bundle high-water mark, written before any step runs
+/// trust.json      the newest trust document accepted (see TrustState)
+/// labels.json     this node's labels, from its token and signed label statements
+/// started-tasks.json  task ids started here, until they expire
 /// running/        one marker per bundle in progress (to report `interrupted` after a crash)
 /// spool/          results not yet acknowledged by the coordinator
 /// output/         full step output, per bundle
@@ -23,6 +26,9 @@ public struct AgentStateDirectory: Sendable {
     public var certificateFile: String { path + "/node.crt" }
     public var caFile: String { path + "/ca.crt" }
     public var sequenceFile: String { path + "/sequence" }
+    public var trustFile: String { path + "/trust.json" }
+    public var labelsFile: String { path + "/labels.json" }
+    public var startedTasksFile: String { path + "/started-tasks.json" }
     public var runningDirectory: String { path + "/running" }
     public var spoolDirectory: String { path + "/spool" }
     public var outputDirectory: String { path + "/output" }
@@ -53,6 +59,12 @@ public struct AgentStateDirectory: Sendable {
         try SecureFile.write(certificatePEM, to: certificateFile, mode: 0o644)
         try SecureFile.write(caPEM, to: caFile, mode: 0o644)
         try SecureFile.write(WireCoding.encode(identity, pretty: true), to: identityFile)
+    }
+
+    /// The node's labels at enrollment (the join token's), version 0.
+    public func saveLabels(_ labels: NodeLabelSet) throws {
+        try prepare()
+        try SecureFile.write(WireCoding.encode(labels, pretty: true), to: labelsFile)
     }
 
     public func credentials() throws -> (ca: String, certificate: String, key: String) {

@@ -1,8 +1,5 @@
 import Foundation
 import ShoalCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `directory`: a folder (and its missing parents) with owner, group and mode; or
 /// `state: absent`, which removes it with its contents.
@@ -54,7 +51,7 @@ public struct DirectoryStep: Step {
         if let group = params.group, Ownership.gid(group) == nil {
             throw ShoalError(.fileUnknownOwner, "group '\(group)' of \(path) is not a group on this node; create it with a group step first")
         }
-        let state = PathState.read(path)
+        let state = try PathState.read(path)
         var changes: [String] = []
         switch state.kind {
         case .absent:
@@ -70,20 +67,13 @@ public struct DirectoryStep: Step {
         guard !changes.isEmpty else { return StepOutcome(status: .unchanged, message: "\(path) is as wanted") }
         let diff = changes.map { "# \(path): \($0)\n" }.joined()
         guard applying else { return StepOutcome(status: .changed, message: "would " + changes.joined(separator: ", "), diff: diff) }
-        if state.kind == .absent {
-            do {
-                // Missing parents get 0755 whatever the agent's umask: they are ordinary folders.
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            } catch {
-                throw ShoalError(.fileWriteFailed, "cannot create \(path): \(error.localizedDescription)")
-            }
+        // Missing parents get 0755 whatever the agent's umask: they are ordinary folders. The
+        // walk refuses a symlink on the way, and owner and mode are set on the descriptor.
+        let mode = params.mode?.value ?? 0o755
+        guard let folder = try SafeDirectory.open(path, creatingMissing: mode) else {
+            throw ShoalError(.fileWriteFailed, "cannot create \(path)")
         }
-        if uid != nil || gid != nil, chown(path, uid ?? UInt32.max, gid ?? UInt32.max) != 0 {
-            throw AtomicFileWriter.failure("cannot change owner", path: path)
-        }
-        if state.kind == .absent || params.mode != nil, chmod(path, mode_t(params.mode?.value ?? 0o755)) != 0 {
-            throw AtomicFileWriter.failure("cannot change mode", path: path)
-        }
+        try folder.setAttributes(uid: uid, gid: gid, mode: state.kind == .absent || params.mode != nil ? mode : nil)
         return StepOutcome(status: .changed, message: changes.joined(separator: ", "), diff: diff)
     }
 }

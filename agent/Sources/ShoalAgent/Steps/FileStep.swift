@@ -45,9 +45,12 @@ public struct FileStep: Step {
     func run(in context: StepContext, applying: Bool) async -> StepOutcome {
         do {
             if params.state == "absent" {
-                return try FileRemoval(path: params.path, expect: .file).run(applying: applying)
+                return try FileRemoval(path: params.path, expect: .file, sensitive: context.sensitive).run(applying: applying)
             }
-            let file = ManagedFile(path: params.path, content: try content(in: context), owner: params.owner, group: params.group, mode: params.mode?.value)
+            let file = ManagedFile(
+                path: params.path, content: try content(in: context), owner: params.owner, group: params.group, mode: params.mode?.value,
+                sensitive: context.sensitive
+            )
             let plan = applying ? try file.apply() : try file.plan()
             return StepOutcome(plan: plan, path: params.path, applying: applying)
         } catch let error as ShoalError {

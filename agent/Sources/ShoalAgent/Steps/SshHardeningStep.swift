@@ -92,14 +92,14 @@ public struct SshHardeningStep: Step {
 
     func run(in context: StepContext, applying: Bool) async -> StepOutcome {
         do {
-            guard FileManager.default.isExecutableFile(atPath: paths.sshd), PathState.read(paths.mainConfig).kind == .file else {
+            guard FileManager.default.isExecutableFile(atPath: paths.sshd), try PathState.read(paths.mainConfig).kind == .file else {
                 throw ShoalError(.sshNotInstalled, "sshd (\(paths.sshd)) or its config \(paths.mainConfig) is missing; add an apt step for openssh-server first")
             }
-            let mainFile = try includeFix()
-            let dropIn = ManagedFile(path: paths.dropIn, content: Data(dropInContent.utf8), owner: "root", group: "root", mode: 0o644)
-            let folderMissing = PathState.read(dropInDirectory).kind == .absent
+            let mainFile = try includeFix(sensitive: context.sensitive)
+            let dropIn = ManagedFile(path: paths.dropIn, content: Data(dropInContent.utf8), owner: "root", group: "root", mode: 0o644, sensitive: context.sensitive)
+            let folderMissing = try PathState.read(dropInDirectory).kind == .absent
             let dropInDiff = folderMissing
-                ? "# new folder \(dropInDirectory)\n" + UnifiedDiff.make(old: "", new: dropInContent, oldLabel: "/dev/null", newLabel: paths.dropIn)
+                ? "# new folder \(dropInDirectory)\n" + ContentDiff.describe(old: Data(), new: Data(dropInContent.utf8), path: paths.dropIn, creating: true, hidden: context.sensitive)
                 : try dropIn.plan().diff
             let mainDiff = try mainFile?.plan().diff ?? ""
             guard !dropInDiff.isEmpty || !mainDiff.isEmpty else {
@@ -117,11 +117,9 @@ public struct SshHardeningStep: Step {
             guard applying else {
                 return StepOutcome(status: .changed, message: what.map { "would " + $0 }.joined(separator: "; ") + "; would validate with sshd -t and reload sshd", diff: diff)
             }
-            let saved = [FileSnapshot(paths.mainConfig), FileSnapshot(paths.dropIn)]
+            let saved = try [FileSnapshot(paths.mainConfig), FileSnapshot(paths.dropIn)]
             do {
-                if folderMissing, mkdir(dropInDirectory, 0o755) != 0 {
-                    throw AtomicFileWriter.failure("cannot create folder", path: dropInDirectory)
-                }
+                if folderMissing { _ = try SafeDirectory.open(dropInDirectory, creatingMissing: 0o755) }
                 try mainFile?.apply()
                 try dropIn.apply()
                 let tools = SystemCommand(outputPrefix: context.outputPrefix)
@@ -131,7 +129,7 @@ public struct SshHardeningStep: Step {
             } catch {
                 // The node keeps the configuration it had; sshd was not reloaded onto the new one.
                 for snapshot in saved.reversed() { snapshot.restore() }
-                if folderMissing { rmdir(dropInDirectory) }
+                if folderMissing, let parent = try? SafeDirectory.parent(of: dropInDirectory) { try? parent.directory?.removeDirectory(parent.name) }
                 throw error
             }
         } catch let error as ShoalError {
@@ -143,11 +141,11 @@ public struct SshHardeningStep: Step {
 
     /// The main config with an Include of the drop-in folder added on top, or nil when it
     /// already reads it (Debian 12 and Ubuntu 22.04 do out of the box).
-    func includeFix() throws -> ManagedFile? {
+    func includeFix(sensitive: Bool = false) throws -> ManagedFile? {
         guard !SshdConfig.includes(main: paths.mainConfig, file: paths.dropIn) else { return nil }
-        let old = FileManager.default.contents(atPath: paths.mainConfig) ?? Data()
+        let old = try SafeDirectory.readFile(paths.mainConfig) ?? Data()
         let header = "# Added by Shoal: read drop-ins first, so their settings win (sshd keeps the first value).\nInclude \(dropInDirectory)/*.conf\n\n"
-        return ManagedFile(path: paths.mainConfig, content: Data(header.utf8) + old)
+        return ManagedFile(path: paths.mainConfig, content: Data(header.utf8) + old, sensitive: sensitive)
     }
 
     /// Refuses when, after the change, no user allowed to log in has a key.
@@ -167,8 +165,8 @@ public struct SshHardeningStep: Step {
     /// `sshd -t` for syntax, then `sshd -T` to confirm our settings are the ones in effect —
     /// an earlier drop-in (cloud-init's 50-cloud-init.conf sorts first) could override them.
     func validate(_ tools: SystemCommand) async throws {
-        if PathState.read(paths.privilegeSeparationDirectory).kind == .absent {
-            mkdir(paths.privilegeSeparationDirectory, 0o755)
+        if try PathState.read(paths.privilegeSeparationDirectory).kind == .absent {
+            _ = try? SafeDirectory.open(paths.privilegeSeparationDirectory, creatingMissing: 0o755)
         }
         try await tools.require([paths.sshd, "-t", "-f", paths.mainConfig], label: "sshd-t", code: .sshInvalidConfig, doing: "validating the new sshd configuration (the old one was restored)")
         let effective = try await tools.require([paths.sshd, "-T", "-f", paths.mainConfig], label: "sshd-T", code: .sshInvalidConfig, doing: "reading the effective sshd configuration")

@@ -25,10 +25,12 @@ public struct StepContext: Sendable {
     public var remaining: Duration?
     /// Variables, facts and labels, for steps that render templates.
     public var template: TemplateContext
+    /// The step is marked `sensitive: true`: its diffs show sizes and hashes, never content.
+    public var sensitive: Bool
 
     public init(
         nodeID: String, bundleID: String, stepIndex: Int, files: [String: Data], outputPrefix: String, remaining: Duration?,
-        template: TemplateContext? = nil
+        template: TemplateContext? = nil, sensitive: Bool = false
     ) {
         self.nodeID = nodeID
         self.bundleID = bundleID
@@ -37,6 +39,7 @@ public struct StepContext: Sendable {
         self.outputPrefix = outputPrefix
         self.remaining = remaining
         self.template = template ?? TemplateContext(nodeID: nodeID)
+        self.sensitive = sensitive
     }
 }
 

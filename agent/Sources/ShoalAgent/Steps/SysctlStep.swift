@@ -54,11 +54,11 @@ public struct SysctlStep: Step {
     }
 
     public func apply(in context: StepContext) async -> StepOutcome {
-        run(applying: true)
+        run(applying: true, sensitive: context.sensitive)
     }
 
     public func check(in context: StepContext) async -> StepOutcome {
-        run(applying: false)
+        run(applying: false, sensitive: context.sensitive)
     }
 
     /// The content of the persisted file: sorted, one `key = value` a line.
@@ -73,7 +73,7 @@ public struct SysctlStep: Step {
         procRoot + "/" + (key.contains("/") ? key : key.replacingOccurrences(of: ".", with: "/"))
     }
 
-    func run(applying: Bool) -> StepOutcome {
+    func run(applying: Bool, sensitive: Bool = false) -> StepOutcome {
         do {
             var live: [(key: String, old: String, new: String)] = []
             for key in params.settings.keys.sorted() {
@@ -81,9 +81,9 @@ public struct SysctlStep: Step {
                 let current = try readLive(key)
                 if current != wanted { live.append((key, current, wanted)) }
             }
-            let managed = ManagedFile(path: file, content: Data(fileContent.utf8), owner: "root", group: "root", mode: 0o644)
+            let managed = ManagedFile(path: file, content: Data(fileContent.utf8), owner: "root", group: "root", mode: 0o644, sensitive: sensitive)
             let plan = try managed.plan()
-            var diff = live.map { "# live \($0.key): \($0.old) -> \($0.new)\n" }.joined() + plan.diff
+            var diff = live.map { sensitive ? "# live \($0.key): value hidden (sensitive step)\n" : "# live \($0.key): \($0.old) -> \($0.new)\n" }.joined() + plan.diff
             guard !live.isEmpty || plan.isChange else {
                 return StepOutcome(status: .unchanged, message: "\(params.settings.count) sysctl settings are as wanted (live and in \(file))")
             }
@@ -121,7 +121,7 @@ public struct SysctlStep: Step {
 
     func readLive(_ key: String) throws -> String {
         let path = procPath(key)
-        switch PathState.read(path).kind {
+        switch try PathState.read(path).kind {
         case .absent:
             throw ShoalError(.sysctlUnknownKey, "sysctl key '\(key)' does not exist on this node (no \(path)); check the spelling, or load the kernel module that provides it first")
         case .directory:
@@ -136,6 +136,8 @@ public struct SysctlStep: Step {
     }
 
     /// Writes the value and reads it back: the kernel may accept a write yet clamp or ignore it.
+    /// Live values go by path: /proc/sys is the kernel's, nobody can put a link there. The
+    /// sysctl.d file, in a folder users could reach, goes through `ManagedFile`.
     func writeLive(_ key: String, _ value: String) throws {
         let path = procPath(key)
         let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)

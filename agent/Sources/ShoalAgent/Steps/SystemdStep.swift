@@ -54,7 +54,7 @@ public struct SystemdStep: Step {
         do {
             var unitChanged = false
             if let content = try unitContent(in: context) {
-                let file = ManagedFile(path: unitPath, content: content, mode: 0o644)
+                let file = ManagedFile(path: unitPath, content: content, mode: 0o644, sensitive: context.sensitive)
                 let plan = applying ? try file.apply() : try file.plan()
                 unitChanged = plan.isChange
                 diff += plan.diff

@@ -50,7 +50,10 @@ public struct TemplateStep: Step {
                 text = ""
             }
             let rendered = try TemplateRenderer.render(text, context: context.template, what: "template '\(name)'")
-            let file = ManagedFile(path: params.path, content: Data(rendered.utf8), owner: params.owner, group: params.group, mode: params.mode?.value)
+            let file = ManagedFile(
+                path: params.path, content: Data(rendered.utf8), owner: params.owner, group: params.group, mode: params.mode?.value,
+                sensitive: context.sensitive
+            )
             let plan = applying ? try file.apply() : try file.plan()
             return StepOutcome(plan: plan, path: params.path, applying: applying)
         } catch let error as ShoalError {

@@ -136,7 +136,7 @@ public struct UfwStep: Step {
             guard applying else {
                 return StepOutcome(status: .changed, message: plan.lines.map { "would " + $0 }.joined(separator: "\n"), diff: plan.lines.map { "# \($0)\n" }.joined())
             }
-            let saved = files.all.map(FileSnapshot.init)
+            let saved = try files.all.map(FileSnapshot.init)
             do {
                 try await carryOut(plan, context: context)
             } catch {

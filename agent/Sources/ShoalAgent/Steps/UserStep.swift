@@ -80,17 +80,20 @@ public struct UserStep: Step {
                 try await tools.require(action.argv, label: "user-\(index)", code: params.state == "absent" ? .userDeleteFailed : .userModifyFailed, doing: action.summary)
                 done.append(action.summary)
             }
-            var diff = ""
+            var keysDiff = ""
             if let keys = params.authorizedKeys, params.state != "absent" {
-                diff = try authorizedKeys(keys, database: applying ? AccountDatabase.read(root: root) : database, applying: applying)
+                keysDiff = try authorizedKeys(keys, database: applying ? AccountDatabase.read(root: root) : database, applying: applying)
             }
             var lines = actions.map(\.summary)
-            if !diff.isEmpty { lines.append("write the authorized_keys of \(params.name)") }
+            if !keysDiff.isEmpty { lines.append("write the authorized_keys of \(params.name)") }
             guard !lines.isEmpty else {
                 return StepOutcome(status: .unchanged, message: "user \(params.name) is as wanted")
             }
             let message = applying ? "changed: " + lines.joined(separator: "; ") : lines.map { "would " + $0 }.joined(separator: "; ")
-            return StepOutcome(status: .changed, message: message, diff: diff.isEmpty ? nil : diff)
+            // The diff is what a check report shows instead of the message, so it names the
+            // account changes too — "create user deploy" before the key file it makes possible.
+            let diff = actions.map { "# \($0.summary)\n" }.joined() + keysDiff
+            return StepOutcome(status: .changed, message: message, diff: diff)
         } catch let error as ShoalError {
             return .failed(error)
         } catch {
@@ -170,9 +173,7 @@ public struct UserStep: Step {
     private func authorizedKeys(_ keys: [String], database: AccountDatabase, applying: Bool) throws -> String {
         guard let user = database.user(params.name) else {
             // Check mode for a user not yet created: everything would be new.
-            let home = params.home ?? "/home/\(params.name)"
-            let text = keys.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) + "\n" }.joined()
-            return "# new folder \(home)/.ssh: mode 0700\n" + UnifiedDiff.make(old: "", new: text, oldLabel: "/dev/null", newLabel: home + "/.ssh/authorized_keys") + "# new file: mode 0600\n"
+            return AuthorizedKeysFile.creationDiff(home: params.home ?? "/home/\(params.name)", keys: keys, owner: params.name)
         }
         let file = AuthorizedKeysFile(home: AccountDatabase.path(user.home, root: root), uid: user.uid, gid: user.gid, keys: keys)
         return applying ? try file.apply() : try file.plan()

@@ -10,13 +10,28 @@ public struct LocalTaskRun: Sendable {
     public var overrides: [String: JSONValue]
     public var labels: [String: String]
     public var timeoutSeconds: Int
+    /// Never carried, whatever a `source:` says: the agent's state (node key) and a fleet's data directory.
+    public var protectedPaths: [String]
 
-    public init(path: String, checkMode: Bool, overrides: [String: JSONValue] = [:], labels: [String: String] = [:], timeoutSeconds: Int = 3600) {
+    public init(
+        path: String, checkMode: Bool, overrides: [String: JSONValue] = [:], labels: [String: String] = [:],
+        timeoutSeconds: Int = 3600, protectedPaths: [String] = LocalTaskRun.defaultProtectedPaths()
+    ) {
         self.path = path
         self.checkMode = checkMode
         self.overrides = overrides
         self.labels = labels
         self.timeoutSeconds = timeoutSeconds
+        self.protectedPaths = protectedPaths
+    }
+
+    /// The agent's state directory (default, and the one `/etc/shoal/agent.yaml` names), its
+    /// config (it may hold a join token), and `$SHOAL_DATA_DIR` when set.
+    public static func defaultProtectedPaths() -> [String] {
+        var paths = [AgentConfig.defaultStateDir, AgentConfig.defaultPath]
+        if let config = try? AgentConfig.load(path: AgentConfig.defaultPath) { paths.append(config.stateDir) }
+        if let dataDir = ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"], !dataDir.isEmpty { paths.append(dataDir) }
+        return paths
     }
 
     /// What `agent apply --json` prints.
@@ -35,7 +50,7 @@ public struct LocalTaskRun: Sendable {
         }
         let document = try TaskDocument(yaml: text, source: path)
         let base = ((path as NSString).deletingLastPathComponent as String).isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let task = try TaskCompiler.compile(document, baseDirectory: base, overrides: overrides)
+        let task = try TaskCompiler.compile(document, baseDirectory: base, overrides: overrides, protectedPaths: protectedPaths, fileName: path)
         let facts = await FactsCollector().collectIncludingGPU()
         let output = NSTemporaryDirectory() + "shoal-apply-\(RandomID.make(bytes: 6))"
         try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)

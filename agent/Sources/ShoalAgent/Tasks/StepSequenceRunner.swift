@@ -110,7 +110,8 @@ public struct StepSequenceRunner: Sendable {
             let step = try StepRegistry.make(rendered)
             let context = StepContext(
                 nodeID: template.nodeID, bundleID: bundleID, stepIndex: index, files: files,
-                outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining, template: template
+                outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining, template: template,
+                sensitive: spec.sensitive == true
             )
             return checkMode ? await step.check(in: context) : await step.apply(in: context)
         } catch let error as ShoalError {

@@ -10,6 +10,10 @@ public struct OperatorConnection: Sendable {
     public var caPEM: String
     public var certificatePEM: String
     public var keyPEM: String
+    /// Where this operator's signing key is expected unless the command line says otherwise:
+    /// the operator config's `signing_key`, or `~/.shoal/FLEET/operator.key` for `--data-dir`
+    /// (where `coordinator init` puts the admin's).
+    public var signingKeyPath: String?
 
     /// `~/.config/shoal/operator.yaml` or `--operator-config`:
     /// `url`, `ca_file`, `certificate_file`, `key_file`.
@@ -18,11 +22,13 @@ public struct OperatorConnection: Sendable {
         var caFile: String
         var certificateFile: String
         var keyFile: String
+        var signingKey: String?
         enum CodingKeys: String, CodingKey {
             case url
             case caFile = "ca_file"
             case certificateFile = "certificate_file"
             case keyFile = "key_file"
+            case signingKey = "signing_key"
         }
     }
 
@@ -31,7 +37,8 @@ public struct OperatorConnection: Sendable {
             let form = try YAMLConfig.decode(FileForm.self, from: try SecureFile.read(operatorConfig), source: operatorConfig)
             return OperatorConnection(
                 url: override ?? form.url, caPEM: try SecureFile.read(form.caFile),
-                certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile)
+                certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile),
+                signingKeyPath: form.signingKey
             )
         }
         guard let dataDir else {
@@ -44,8 +51,29 @@ public struct OperatorConnection: Sendable {
         let config = try CoordinatorConfig.parse(yaml: SecureFile.read(paths.config), source: paths.config)
         return OperatorConnection(
             url: override ?? config.advertiseURL, caPEM: try SecureFile.read(paths.caCertificate),
-            certificatePEM: try SecureFile.read(paths.adminCertificate), keyPEM: try SecureFile.read(paths.adminKey)
+            certificatePEM: try SecureFile.read(paths.adminCertificate), keyPEM: try SecureFile.read(paths.adminKey),
+            signingKeyPath: AdminKeys.defaultFolder(fleet: config.fleetName) + "/operator.key"
         )
+    }
+
+    /// What a task file may never carry, whatever its `source:` says: the fleet's data
+    /// directory (CA, signing and admin keys) and the operator credential in use.
+    public static func protectedPaths(dataDir: String?, operatorConfig: String?, signingKey: String? = nil) -> [String] {
+        var paths = dataDir.map { [$0] } ?? []
+        if let operatorConfig {
+            paths.append(operatorConfig)
+            if let text = try? SecureFile.read(operatorConfig), let form = try? YAMLConfig.decode(FileForm.self, from: text, source: operatorConfig) {
+                paths.append(form.keyFile)
+                if let key = form.signingKey { paths.append(key) }
+            }
+        }
+        // Signing keys and the admin folder (root keys) are never carried either.
+        if let signingKey { paths.append(signingKey) }
+        if let key = ProcessInfo.processInfo.environment["SHOAL_SIGNING_KEY"], !key.isEmpty { paths.append(key) }
+        if let dataDir, let config = try? CoordinatorConfig.parse(yaml: SecureFile.read(FleetPaths(root: dataDir).config), source: dataDir) {
+            paths.append(AdminKeys.defaultFolder(fleet: config.fleetName))
+        }
+        return paths
     }
 
     public func client() throws -> APIClient {

@@ -9,6 +9,8 @@ public struct Fleet: Sendable {
     public var caPEM: String
     public var signingKey: BundleSigningKey
     public var store: any FleetStore
+    /// The current trust document (docs/trust.md).
+    public var trust: TrustKeeper
 
     public static func load(dataDir: String) throws -> Fleet {
         let paths = FleetPaths(root: dataDir)
@@ -20,9 +22,24 @@ public struct Fleet: Sendable {
         let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: SecureFile.read(paths.caKey))
         let signingKey = try BundleSigningKey(fileText: SecureFile.read(paths.bundleSigningKey))
         let store = try SQLiteFleetStore(path: paths.database)
-        return Fleet(paths: paths, config: config, ca: ca, caPEM: caPEM, signingKey: signingKey, store: store)
+        return Fleet(paths: paths, config: config, ca: ca, caPEM: caPEM, signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName))
+    }
+
+    /// Loads state that needs the store: the current trust document.
+    public func prepare() async throws {
+        try await trust.load(from: store)
     }
 
     /// Keys agents trust for bundles: the coordinator's own.
     public var trustedBundleKeys: [TrustedBundleKey] { [signingKey.publicKey] }
+
+    /// The delivery key to sign with: the coordinator's, which the current trust document
+    /// must list (else agents would refuse every bundle, and saying so here is clearer).
+    public func deliveryKey() throws -> BundleSigningKey {
+        let current = try trust.require()
+        guard current.document.deliveryKeys.contains(signingKey.publicKey) else {
+            throw ShoalError(.trustMissing, "trust document v\(current.document.version) does not list this coordinator's delivery key \(signingKey.publicKey.keyID); have the root add it ('coordinator root add-delivery-key')")
+        }
+        return signingKey
+    }
 }

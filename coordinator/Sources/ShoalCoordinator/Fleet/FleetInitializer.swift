@@ -9,19 +9,30 @@ public struct FleetInitializer: Sendable {
     public var listen: String
     public var extraNames: [String]
     public var force: Bool
+    /// Where a small fleet's root key and the admin's operator key go (outside the data
+    /// directory); nil: make neither, the root is made elsewhere (`coordinator root init`).
+    public var adminDir: String?
+    /// The new fleet's name (`fleet-` + 8 random hex digits), chosen before `run` so a
+    /// default admin folder can be named after it.
+    public var fleetName: String = "fleet-" + RandomID.make(bytes: 4)
 
-    public init(dataDir: String, advertiseURL: String, listen: String, extraNames: [String], force: Bool) {
+    public init(dataDir: String, advertiseURL: String, listen: String, extraNames: [String], force: Bool, adminDir: String? = nil) {
         self.paths = FleetPaths(root: dataDir)
         self.advertiseURL = advertiseURL
         self.listen = listen
         self.extraNames = extraNames
         self.force = force
+        self.adminDir = adminDir
     }
 
     public struct Summary: Sendable {
         public var caFingerprint: String
         public var serverNames: [String]
         public var bundleKeyID: String
+        public var fleetName: String
+        /// With an admin folder: the root fingerprint agents may pin, and the operator key.
+        public var rootFingerprint: String?
+        public var operatorKeyPath: String?
     }
 
     public func run() throws -> Summary {
@@ -38,8 +49,7 @@ public struct FleetInitializer: Sendable {
         }
         try SecureFile.makeDirectory(paths.root)
 
-        var config = CoordinatorConfig(fleetName: RandomID.make(bytes: 4), advertiseURL: advertiseURL, listen: listen)
-        config.fleetName = "fleet-" + config.fleetName
+        let config = CoordinatorConfig(fleetName: fleetName, advertiseURL: advertiseURL, listen: listen)
         let ca = try CertificateAuthority.create(fleetName: config.fleetName)
         var names = [host, "127.0.0.1", "localhost"]
         for name in extraNames where !names.contains(name) { names.append(name) }
@@ -62,8 +72,17 @@ public struct FleetInitializer: Sendable {
         try SecureFile.write(signingKey.fileText, to: paths.bundleSigningKey)
         try SecureFile.write(signingKey.publicKey.publicKey + "\n", to: paths.bundleSigningPublicKey, mode: 0o644)
         try SecureFile.write(try config.yamlText(), to: paths.config, mode: 0o644)
-        _ = try SQLiteFleetStore(path: paths.database)
+        let store = try SQLiteFleetStore(path: paths.database)
         chmod(paths.database, 0o600)
-        return Summary(caFingerprint: try ca.certificate.fingerprint, serverNames: names, bundleKeyID: signingKey.publicKey.keyID)
+        var summary = Summary(
+            caFingerprint: try ca.certificate.fingerprint, serverNames: names, bundleKeyID: signingKey.publicKey.keyID, fleetName: config.fleetName
+        )
+        if let adminDir {
+            let admin = try AdminKeys.create(in: adminDir, fleet: config.fleetName, deliveryKey: signingKey.publicKey)
+            try store.installSynchronously(admin.trust)
+            summary.rootFingerprint = admin.rootFingerprint
+            summary.operatorKeyPath = admin.operatorKeyPath
+        }
+        return summary
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import ShoalCore
+import X509
 
 /// The typed request context: it keeps the channel, so middleware can read the TLS peer
 /// certificate, and carries the identity that certificate proved.
@@ -10,6 +11,8 @@ public struct CoordinatorRequestContext: RequestContext {
     /// Set by `PeerIdentityMiddleware` when the client presented a fleet-issued certificate.
     public var peer: PeerIdentity?
     public var peerSerial: String?
+    /// The public key of the certificate the client presented (renewal checks it).
+    public var peerPublicKey: Certificate.PublicKey?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

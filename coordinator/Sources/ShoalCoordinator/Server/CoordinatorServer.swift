@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import ShoalClient
 import ShoalCore
 
 /// Builds the HTTPS API application: TLS that asks for (and verifies) a client certificate
@@ -15,23 +17,35 @@ public enum CoordinatorServer {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let notifier = WorkNotifier()
+        let limits = fleet.config.resolvedLimits
         let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PeerIdentityMiddleware())
-        EnrollmentRoutes(fleet: fleet).add(to: router)
+        EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
-        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine).add(to: router)
+        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
         ScheduleRoutes(fleet: fleet).add(to: router)
+        TrustRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(
             store: fleet.store, ttl: .seconds(fleet.config.seconds(\.nodeTTL)), grace: .seconds(fleet.config.seconds(\.downGrace)), logger: logger
         )
+        // Slow or silent clients cannot hold connections: a deadline for the TLS handshake, an
+        // idle timeout between requests, and a cap on open connections (more wait in the backlog).
+        let handshake = TimeAmount.seconds(Int64(limits.handshakeTimeoutSeconds))
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HandshakeTimeoutHandler(timeout: handshake)],
+            idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds))
+        )
         return Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
-            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator"),
+            server: try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
+            configuration: .init(
+                address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator",
+                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)
+            ),
             services: [liveness, engine, schedules],
             onServerRunning: onServerRunning,
             logger: logger
@@ -46,7 +60,7 @@ public enum CoordinatorServer {
         let chain = try NIOSSLCertificate.fromPEMFile(fleet.paths.serverCertificate).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: fleet.paths.serverKey, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = .tlsv12
+        TLSPolicy.apply(to: &tls)
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(fleet.caPEM.utf8)))
         return tls

@@ -103,7 +103,7 @@ public final class RolloutEngine: Service, Sendable {
                     try await retryOrFail(delivery, policy: policy, now: now, reason: "node \(delivery.nodeID) is \(nodes[delivery.nodeID]?.status.rawValue ?? "gone") when its turn came")
                     continue
                 }
-                if try await queue(delivery, request: request, now: now) != nil {
+                if try await queue(delivery, task: current, request: request, now: now) != nil {
                     started.append(delivery.nodeID)
                     slots -= 1
                 }
@@ -148,17 +148,24 @@ public final class RolloutEngine: Service, Sendable {
         }
     }
 
-    private func queue(_ delivery: DeliveryRecord, request: TaskCreateRequest, now: Date) async throws -> DeliveryRecord? {
-        let key = fleet.signingKey
+    /// Signs the node's delivery of the operator-signed task with the delivery key, as the
+    /// delivery is queued (so sequence numbers are issued in queue order). A task without a
+    /// statement (made before operator signing) cannot be delivered: agents would refuse it.
+    private func queue(_ delivery: DeliveryRecord, task: TaskRecord, request: TaskCreateRequest, now: Date) async throws -> DeliveryRecord? {
+        guard let statement = task.statement else {
+            _ = try await fleet.store.transition(
+                deliveryID: delivery.id, from: [.pending], to: .failed, now: now, errorCode: ShoalError.Code.operatorUntrusted.rawValue,
+                message: "task \(task.id) carries no operator signature (made before operator signing); sign and run it again", notBefore: nil, countAttempt: false
+            )
+            return nil
+        }
+        let key = try fleet.deliveryKey()
         let expiry = fleet.config.seconds(\.bundleExpiry)
-        // The node's labels at signing time, for `when` conditions and templates on the node.
-        let labels = try await fleet.store.node(id: delivery.nodeID)?.labels ?? [:]
         return try await fleet.store.queue(deliveryID: delivery.id, now: now) { delivery, sequence in
-            let payload = BundlePayload(
+            let payload = DeliveryPayload(
                 bundleID: delivery.id, taskID: delivery.taskID, nodeID: delivery.nodeID, sequence: sequence, issuedAt: now,
-                expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)), timeoutSeconds: request.timeoutSeconds,
-                checkMode: request.checkMode, steps: request.steps, files: request.files ?? [],
-                handlers: request.handlers, vars: request.vars, labels: labels
+                expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds ?? expiry)),
+                statement: statement, files: request.files ?? [], scheduledAt: task.scheduledAt
             )
             return try payload.signed(with: key).jsonText()
         }

@@ -40,24 +40,37 @@ public final class ScheduleRunner: Service, Sendable {
             if let lastTaskID = schedule.lastTaskID, let last = try await fleet.store.task(id: lastTaskID), !last.status.isFinal {
                 run.outcome = "skipped"
                 run.detail = "the previous run \(lastTaskID) is still \(last.status.rawValue)"
-            } else if let request = schedule.request {
-                do {
-                    let view = try await TaskPlanner(fleet: fleet).create(request, by: PeerIdentity(role: .operator, name: "schedule:\(schedule.name)"))
-                    run.taskID = view.id
-                    run.detail = "task \(view.id) on \(view.total) node(s)"
-                    engine.nudge()
-                } catch let error as ShoalError {
-                    run.outcome = "failed"
-                    run.detail = "\(error.message) [\(error.code.rawValue)]"
-                }
             } else {
-                run.outcome = "failed"
-                run.detail = "the stored task request cannot be read"
+                let standing = ScheduleStanding.check(schedule, fleet: fleet, now: now)
+                if let accepted = standing.accepted {
+                    do {
+                        // Each run is its own rollout; agents run the signed task once per cron tick.
+                        let slot = schedule.nextRunAt
+                        let taskID = accepted.statement.taskID + "-" + Self.slotSuffix(slot)
+                        let view = try await TaskPlanner(fleet: fleet).create(
+                            accepted, taskID: taskID, scheduledAt: slot, by: PeerIdentity(role: .operator, name: "schedule:\(schedule.name)")
+                        )
+                        run.taskID = view.id
+                        run.detail = "task \(view.id) on \(view.total) node(s), signed by \(accepted.grant.name)"
+                        engine.nudge()
+                    } catch let error as ShoalError {
+                        run.outcome = "failed"
+                        run.detail = "\(error.message) [\(error.code.rawValue)]"
+                    }
+                } else {
+                    run.outcome = "stopped"
+                    run.detail = standing.stoppedReason ?? "stopped"
+                }
             }
             try await fleet.store.recordScheduleRun(run, nextRunAt: next, startedTaskID: run.taskID)
             logger.info("schedule came due", metadata: ["schedule": "\(schedule.name)", "outcome": "\(run.outcome)", "detail": "\(run.detail)"])
             recorded.append(run)
         }
         return recorded
+    }
+
+    /// `20261130T101500Z` for a slot: makes each run's task id unique and readable.
+    static func slotSuffix(_ slot: Date) -> String {
+        Timestamp.format(slot).filter { $0.isNumber || $0 == "T" }.prefix(15) + "Z"
     }
 }

@@ -6,6 +6,8 @@ import ShoalCore
 public protocol FleetStore: Sendable {
     // Join tokens and enrollment
     func insertToken(_ token: JoinTokenRecord) async throws
+    /// The token with this hash, read only (enrollment checks it before signing anything).
+    func token(hash: String) async throws -> JoinTokenRecord?
     /// Consumes one use of the token with this hash and inserts the node `makeNode` builds, atomically:
     /// two racing enrollments with a single-use token cannot both succeed.
     func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord
@@ -75,4 +77,15 @@ public protocol FleetStore: Sendable {
 
     // Audit
     func audit(_ record: AuditRecord) async throws
+
+    // Trust (docs/trust.md)
+    /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
+    func trustDocuments(after version: Int) async throws -> [TrustDocumentRecord]
+    func latestTrustDocument() async throws -> TrustDocumentRecord?
+    /// Stores a document the caller has checked; refused (`trust.rollback`) unless it is newer
+    /// than every stored one, atomically.
+    func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditRecord?) async throws
+    /// Sets a node's labels to what an operator-signed statement says, if `version` is the
+    /// node's next label version (`labels.refused` otherwise).
+    func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?) async throws -> NodeRecord?
 }

@@ -3,7 +3,8 @@ import ShoalCore
 
 /// Reads and compiles a task file for `task run --file/--profile` and `schedule add`.
 public enum TaskFileLoader {
-    public static func load(path: String, vars: [String]) throws -> CompiledTask {
+    /// - Parameter protectedPaths: never carried, whatever a `source:` says (the fleet's data directory).
+    public static func load(path: String, vars: [String], protectedPaths: [String] = []) throws -> CompiledTask {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ShoalError(.invalidArgument, "cannot read task file \(path)")
         }
@@ -17,7 +18,10 @@ public enum TaskFileLoader {
         let document = try TaskDocument(yaml: text, source: path)
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            return try TaskCompiler.compile(document, baseDirectory: folder.isEmpty ? "." : folder, overrides: overrides)
+            return try TaskCompiler.compile(
+                document, baseDirectory: folder.isEmpty ? "." : folder, overrides: overrides,
+                protectedPaths: protectedPaths, fileName: path
+            )
         } catch let error as ShoalError where error.code == .taskFileMissing || error.code == .stepUndefinedVariable {
             throw ShoalError(.invalidArgument, error.message)
         }

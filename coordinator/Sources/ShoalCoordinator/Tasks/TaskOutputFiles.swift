@@ -1,35 +1,101 @@
 import Foundation
+import Hummingbird
+import NIOCore
 import ShoalCore
 
 /// Full step output on the coordinator's disk, one file per step and stream. The database
-/// keeps only head and tail; this is what `coordinator task output` shows.
+/// keeps only head and tail; this is what `coordinator task output` shows. Written and read
+/// as streams, so neither an upload nor a download is ever held whole in memory.
 struct TaskOutputFiles: Sendable {
     let root: String
 
+    func directory(taskID: String, deliveryID: String) -> String {
+        "\(root)/\(ResultPathName.safe(taskID))/\(ResultPathName.safe(deliveryID))"
+    }
+
     func path(taskID: String, deliveryID: String, step: Int, stream: String) -> String {
-        "\(root)/\(ResultPathName.safe(taskID))/\(ResultPathName.safe(deliveryID))/step-\(step).\(stream)"
+        directory(taskID: taskID, deliveryID: deliveryID) + "/step-\(step).\(stream)"
     }
 
-    func write(_ data: Data, taskID: String, deliveryID: String, step: Int, stream: String) throws {
+    /// Writes `body` to the step's file as it arrives; returns the bytes stored. Refused with
+    /// `request.too_large` (nothing kept) past `streamCap`, or past `deliveryCap` counting the
+    /// delivery's other files. The file is replaced atomically.
+    func store(
+        _ body: RequestBody, taskID: String, deliveryID: String, step: Int, stream: String, streamCap: Int, deliveryCap: Int
+    ) async throws -> Int {
+        let folder = directory(taskID: taskID, deliveryID: deliveryID)
         let file = path(taskID: taskID, deliveryID: deliveryID, step: step, stream: stream)
-        try SecureFile.makeDirectory((file as NSString).deletingLastPathComponent)
-        try SecureFile.write(data, to: file)
-    }
-
-    /// Every stream of every step, in order, with a header line each.
-    func text(taskID: String, delivery: DeliveryRecord) -> String {
-        let steps = delivery.result?.steps ?? []
-        var out = ""
-        for step in steps {
-            for stream in StepOutputFile.streams {
-                let file = path(taskID: taskID, deliveryID: delivery.id, step: step.index, stream: stream)
-                guard let data = FileManager.default.contents(atPath: file), !data.isEmpty else { continue }
-                out += "==> step \(step.index + 1) (\(step.name)) \(stream) <==\n"
-                out += String(decoding: data, as: UTF8.self)
-                if !out.hasSuffix("\n") { out += "\n" }
+        try SecureFile.makeDirectory(folder)
+        let others = Self.bytes(in: folder, excluding: (file as NSString).lastPathComponent)
+        let allowed = min(streamCap, deliveryCap - others)
+        guard allowed > 0 else {
+            throw ShoalError(.bodyTooLarge, "delivery \(deliveryID) already has \(others) bytes of output, its limit (limits.max_output_bytes_per_delivery: \(deliveryCap)); the rest is not kept")
+        }
+        let temporary = folder + "/.upload-\(RandomID.make(bytes: 6))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw ShoalError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        var kept = false
+        defer {
+            close(fd)
+            if !kept { unlink(temporary) }
+        }
+        var written = 0
+        for try await chunk in body {
+            written += chunk.readableBytes
+            guard written <= allowed else {
+                throw ShoalError(.bodyTooLarge, "step output is over the \(allowed) bytes left for it (\(streamCap) per stream; limits.max_output_bytes_per_delivery \(deliveryCap) per delivery, \(others) already stored); nothing of this upload is kept")
+            }
+            try chunk.withUnsafeReadableBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let count = write(fd, buffer.baseAddress!.advanced(by: offset), buffer.count - offset)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { throw ShoalError(.storage, "cannot write step output: \(String(cString: strerror(errno)))\(errno == ENOSPC ? " — free disk space on the coordinator" : "")") }
+                    offset += count
+                }
             }
         }
-        return out
+        guard fsync(fd) == 0, rename(temporary, file) == 0 else {
+            throw ShoalError(.storage, "cannot store step output \(file): \(String(cString: strerror(errno)))")
+        }
+        kept = true
+        return written
+    }
+
+    /// Every stream of every step, in order, with a header line each, as a response body
+    /// read from disk in chunks.
+    func body(taskID: String, delivery: DeliveryRecord) -> ResponseBody {
+        let parts: [(header: String, file: String)] = (delivery.result?.steps ?? []).flatMap { step in
+            StepOutputFile.streams.map { stream in
+                ("==> step \(step.index + 1) (\(step.name)) \(stream) <==\n", path(taskID: taskID, deliveryID: delivery.id, step: step.index, stream: stream))
+            }
+        }
+        return ResponseBody { writer in
+            for part in parts {
+                guard let handle = FileHandle(forReadingAtPath: part.file) else { continue }
+                defer { try? handle.close() }
+                var first = true
+                var last: UInt8 = 10
+                while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                    if first { try await writer.write(ByteBuffer(string: part.header)); first = false }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                    last = chunk.last ?? last
+                }
+                if !first, last != 10 { try await writer.write(ByteBuffer(string: "\n")) }
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// Bytes in the regular files of `folder`, leaving out `excluding`.
+    static func bytes(in folder: String, excluding: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var total = 0
+        for name in names where name != excluding && !name.hasPrefix(".upload-") {
+            var info = stat()
+            if lstat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG { total += Int(info.st_size) }
+        }
+        return total
     }
 }
 

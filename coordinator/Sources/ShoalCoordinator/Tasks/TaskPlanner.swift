@@ -22,24 +22,37 @@ struct TaskPlanner: Sendable {
         }.sorted { ($0.hostname, $0.id) < ($1.hostname, $1.id) }
     }
 
-    func create(_ request: TaskCreateRequest, by peer: PeerIdentity) async throws -> TaskView {
+    /// Plans the rollout of an operator-signed task. `taskID` is the coordinator's id for it:
+    /// the statement's own, or for a schedule's run one of its own.
+    func create(
+        _ accepted: SignedTaskIntake.Accepted, taskID: String? = nil, scheduledAt: Date? = nil, by peer: PeerIdentity
+    ) async throws -> TaskView {
+        let request = accepted.request
         try validate(request)
         let targets = try await targets(request)
         guard !targets.isEmpty else {
             throw ShoalError(.noNodesMatched, "no enrolled node matches selector \(try NodeSelector(parsing: request.selector)); 'coordinator nodes list --selector ...' shows what matches")
         }
+        try SignedTaskIntake(fleet: fleet).checkScope(accepted.grant, targets: targets)
+        if try await fleet.store.task(id: taskID ?? accepted.statement.taskID) != nil {
+            throw ShoalError(.conflict, "task \(taskID ?? accepted.statement.taskID) exists already; a signed task is sent once (sign it again to run it again)")
+        }
         let now = Date()
-        let task = TaskRecord(
-            id: "t-" + RandomID.make(bytes: 6), name: request.name, createdAt: now, createdBy: peer.name,
+        var task = TaskRecord(
+            id: taskID ?? accepted.statement.taskID, name: request.name, createdAt: now, createdBy: peer.name,
             requestJSON: try request.jsonText(), total: targets.count
         )
+        task.stepCount = request.steps.count + (request.handlers?.count ?? 0)
+        task.statementJSON = try accepted.envelope.jsonText()
+        task.signer = accepted.grant.name
+        task.scheduledAt = scheduledAt
         let deliveries = targets.enumerated().map { index, node in
             DeliveryRecord(id: "b-" + RandomID.make(bytes: 10), taskID: task.id, nodeID: node.id, position: index, isCanary: index < request.policy.canary, createdAt: now)
         }
         try await fleet.store.createTask(task, deliveries: deliveries)
         try await fleet.store.audit(AuditRecord(
             at: now, actor: peer.description, action: "task.create",
-            detail: "task \(task.id) '\(request.name)' on \(targets.count) node(s), selector '\(request.selector)', policy \(try request.policy.jsonText())"
+            detail: "task \(task.id) '\(request.name)' signed by \(accepted.grant.name) (key \(accepted.grant.key.keyID)) on \(targets.count) node(s), selector '\(request.selector)', policy \(try request.policy.jsonText())"
         ))
         return try await view(of: task)
     }

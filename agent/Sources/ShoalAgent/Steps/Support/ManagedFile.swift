@@ -6,7 +6,8 @@ import Glibc
 
 /// A file a step wants to exist with given content, owner, group and mode. `plan()` compares
 /// it with what is on disk (the diff check mode reports); `apply()` makes it so atomically.
-/// Steps that write a file (file, template, systemd units, sysctl.d, sshd_config.d) share it.
+/// Steps that write a file (file, template, systemd units, sysctl.d, sshd_config.d) share it;
+/// it reads and writes only through `SafeDirectory`, so it never follows a symlink.
 public struct ManagedFile: Sendable {
     public var path: String
     /// Nil: leave content as it is (attributes only; the file must exist).
@@ -14,13 +15,16 @@ public struct ManagedFile: Sendable {
     public var owner: String?
     public var group: String?
     public var mode: UInt32?
+    /// The step is marked `sensitive: true`: diffs show sizes and hashes only (`ContentDiff`).
+    public var sensitive: Bool
 
-    public init(path: String, content: Data?, owner: String? = nil, group: String? = nil, mode: UInt32? = nil) {
+    public init(path: String, content: Data?, owner: String? = nil, group: String? = nil, mode: UInt32? = nil, sensitive: Bool = false) {
         self.path = path
         self.content = content
         self.owner = owner
         self.group = group
         self.mode = mode
+        self.sensitive = sensitive
     }
 
     var parent: String { (path as NSString).deletingLastPathComponent }
@@ -35,14 +39,21 @@ public struct ManagedFile: Sendable {
         public var isChange: Bool { createsFile || contentChanges || !attributeChanges.isEmpty }
     }
 
-    /// Computes the plan; throws for what no apply could fix (a directory in the way, unknown owner).
+    /// Computes the plan; throws for what no apply could fix (a directory or a symlink in the
+    /// way, on the path or at it; an unknown owner).
     public func plan() throws -> Plan {
-        let state = PathState.read(path)
+        let (directory, name) = try SafeDirectory.parent(of: path)
+        return try plan(in: directory, name: name)
+    }
+
+    /// The plan against the entry `name` of an opened folder (nil: the folder does not exist).
+    func plan(in directory: SafeDirectory?, name: String) throws -> Plan {
+        let state = directory?.state(of: name) ?? .absent
         switch state.kind {
         case .directory, .other:
             throw ShoalError(.fileInvalidTarget, "\(path) is a \(state.kind.rawValue), not a file; remove it or choose another path")
         case .symlink:
-            throw ShoalError(.fileInvalidTarget, "\(path) is a symlink; Shoal does not write through symlinks — point the step at the real path")
+            throw directory?.refusal(name) ?? ShoalError(.fileInvalidTarget, "\(path) is a symlink")
         case .absent, .file:
             break
         }
@@ -56,60 +67,59 @@ public struct ManagedFile: Sendable {
             guard let content else {
                 throw ShoalError(.fileInvalidTarget, "\(path) does not exist and the step gives no content; give 'content' or 'source'")
             }
+            let finalMode = mode ?? 0o644
             var attributes: [String] = []
-            attributes.append("mode \(Ownership.modeText(mode ?? 0o644))")
+            attributes.append("mode \(Ownership.modeText(finalMode))")
             if let owner { attributes.append("owner \(owner)") }
             if let group { attributes.append("group \(group)") }
-            if PathState.read(parent).kind != .directory {
+            if directory == nil {
                 // In check mode an earlier step may be about to create it; apply refuses.
                 attributes.append("its folder \(parent) does not exist yet")
             }
-            let diff = Self.describe(old: Data(), new: content, path: path, creating: true) + attributes.map { "# new file: \($0)\n" }.joined()
+            let hidden = ContentDiff.hides(sensitive: sensitive, modes: [finalMode])
+            let diff = ContentDiff.describe(old: Data(), new: content, path: path, creating: true, hidden: hidden) + attributes.map { "# new file: \($0)\n" }.joined()
             return Plan(createsFile: true, contentChanges: true, attributeChanges: [], diff: diff)
         }
-        let current = FileManager.default.contents(atPath: path) ?? Data()
+        let current = try directory?.read(name) ?? Data()
         let contentChanges = content.map { $0 != current } ?? false
         var attributes: [String] = []
         if let mode, mode != state.mode { attributes.append("mode \(Ownership.modeText(state.mode)) -> \(Ownership.modeText(mode))") }
         if let owner, let uid = Ownership.uid(owner), uid != state.uid { attributes.append("owner \(state.ownerName) -> \(owner)") }
         if let group, let gid = Ownership.gid(group), gid != state.gid { attributes.append("group \(state.groupName) -> \(group)") }
-        var diff = contentChanges ? Self.describe(old: current, new: content ?? Data(), path: path, creating: false) : ""
+        let hidden = ContentDiff.hides(sensitive: sensitive, modes: [state.mode, mode])
+        var diff = contentChanges ? ContentDiff.describe(old: current, new: content ?? Data(), path: path, hidden: hidden) : ""
         diff += attributes.map { "# \(path): \($0)\n" }.joined()
         return Plan(createsFile: false, contentChanges: contentChanges, attributeChanges: attributes, diff: diff)
     }
 
-    /// Makes the file so; returns the plan that was carried out.
+    /// Makes the file so; returns the plan that was carried out. The folder is opened once
+    /// and both the plan and the change go through that descriptor.
     @discardableResult
     public func apply() throws -> Plan {
-        let plan = try plan()
-        guard plan.isChange else { return plan }
-        if plan.createsFile, PathState.read(parent).kind != .directory {
+        let (directory, name) = try SafeDirectory.parent(of: path)
+        guard let directory else {
+            // The plan's own refusals (no content, unknown owner) come first, as before.
+            _ = try plan(in: nil, name: name)
             throw ShoalError(.fileInvalidTarget, "the folder \(parent) for \(path) does not exist; add a directory step before this one")
         }
-        let state = PathState.read(path)
+        return try apply(in: directory, name: name)
+    }
+
+    /// Makes the entry `name` of an opened folder so.
+    @discardableResult
+    func apply(in directory: SafeDirectory, name: String) throws -> Plan {
+        let plan = try plan(in: directory, name: name)
+        guard plan.isChange else { return plan }
+        let state = directory.state(of: name)
         let uid = owner.flatMap(Ownership.uid) ?? (state.kind == .file ? state.uid : nil)
         let gid = group.flatMap(Ownership.gid) ?? (state.kind == .file ? state.gid : nil)
         let finalMode = mode ?? (state.kind == .file ? state.mode : 0o644)
         if plan.createsFile || plan.contentChanges, let content {
-            try AtomicFileWriter.write(content, to: path, mode: finalMode, uid: uid, gid: gid)
+            try AtomicFileWriter.write(content, in: directory, name: name, mode: finalMode, uid: uid, gid: gid)
         } else {
-            if uid != nil || gid != nil, chown(path, uid ?? UInt32.max, gid ?? UInt32.max) != 0 {
-                throw AtomicFileWriter.failure("cannot change owner", path: path)
-            }
-            if chmod(path, mode_t(finalMode)) != 0 {
-                throw AtomicFileWriter.failure("cannot change mode", path: path)
-            }
+            try directory.setAttributes(of: name, uid: uid, gid: gid, mode: finalMode)
         }
         return plan
-    }
-
-    /// A unified diff for text; for binary content, the sizes and hashes.
-    static func describe(old: Data, new: Data, path: String, creating: Bool) -> String {
-        if let oldText = String(data: old, encoding: .utf8), let newText = String(data: new, encoding: .utf8),
-           !oldText.contains("\0"), !newText.contains("\0"), old.count + new.count <= 1 << 20 {
-            return UnifiedDiff.make(old: oldText, new: newText, oldLabel: creating ? "/dev/null" : path, newLabel: path)
-        }
-        return "binary \(path): \(old.count) bytes (sha256 \(old.sha256Hex.prefix(12))) -> \(new.count) bytes (sha256 \(new.sha256Hex.prefix(12)))\n"
     }
 }
 

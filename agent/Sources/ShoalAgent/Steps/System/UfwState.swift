@@ -24,7 +24,7 @@ struct UfwState: Sendable, Equatable {
 
     static func read(_ files: Files) throws -> UfwState {
         func text(_ path: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = try SafeDirectory.readFile(path) else {
                 throw ShoalError(.ufwNotInstalled, "ufw's file \(path) is missing; ufw is not (fully) installed — add an apt step for ufw first")
             }
             return String(decoding: data, as: UTF8.self)
@@ -33,7 +33,7 @@ struct UfwState: Sendable, Equatable {
         let defaults = shellVariables(try text(files.defaults))
         let ipv6 = defaults["IPV6"]?.lowercased() == "yes"
         var rules = UfwTuple.parse(try text(files.userRules), ipv6: false)
-        if ipv6, let v6 = FileManager.default.contents(atPath: files.userRules6) {
+        if ipv6, let v6 = try SafeDirectory.readFile(files.userRules6) {
             rules += UfwTuple.parse(String(decoding: v6, as: UTF8.self), ipv6: true)
         }
         return UfwState(

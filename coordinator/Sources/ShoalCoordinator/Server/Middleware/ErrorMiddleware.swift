@@ -11,7 +11,9 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ShoalError {
-            return try JSONResponse.make(APIErrorBody(error), status: Self.status(for: error.code))
+            var response = try JSONResponse.make(APIErrorBody(error), status: Self.status(for: error.code))
+            if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch let error as HTTPError {
             let code: ShoalError.Code = switch error.status.code {
             case 404: .notFound
@@ -36,7 +38,9 @@ struct ErrorMiddleware: RouterMiddleware {
         case .badRequest, .invalidArgument, .csrInvalid, .stepInvalid, .stepUnknownKind, .taskInvalid, .taskFileMissing, .bundleFileMissing, .stepUndefinedVariable: .badRequest
         case .clientCertificateRequired, .tokenInvalid, .tokenExpired: .unauthorized
         case .forbidden, .nodeRevoked, .certificateSuperseded: .forbidden
-        case .tokenUsedUp: .conflict
+        case .certificateExpired: .unauthorized
+        case .tokenUsedUp, .conflict: .conflict
+        case .rateLimited: .tooManyRequests
         case .notFound: .notFound
         case .bodyTooLarge: .contentTooLarge
         case .noNodesMatched: .unprocessableContent

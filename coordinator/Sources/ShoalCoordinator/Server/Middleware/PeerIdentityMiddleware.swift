@@ -5,8 +5,9 @@ import ShoalCore
 import X509
 
 /// Reads the client certificate TLS verified against the fleet CA (if one was presented)
-/// and puts the identity it names into the context. It refuses nothing by itself: routes
-/// say what they require.
+/// and puts the identity it names into the context. TLS checked the certificate's dates at
+/// the handshake; a kept-alive connection can outlive them, so they are checked again on
+/// every request. Otherwise it refuses nothing by itself: routes say what they require.
 struct PeerIdentityMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
 
@@ -15,8 +16,13 @@ struct PeerIdentityMiddleware: RouterMiddleware {
         if let presented = try? await context.channel.nioSSL_peerCertificate().get(),
            let der = try? presented.toDERBytes(),
            let certificate = try? Certificate(derEncoded: der) {
+            let now = Date()
+            guard certificate.notValidAfter > now, certificate.notValidBefore <= now else {
+                throw ShoalError(.certificateExpired, "the client certificate is valid only from \(Timestamp.format(certificate.notValidBefore)) to \(Timestamp.format(certificate.notValidAfter)); renew it (nodes renew by themselves; operators: 'coordinator operator create')")
+            }
             context.peer = PeerIdentity(certificate: certificate)
             context.peerSerial = certificate.serialHex
+            context.peerPublicKey = certificate.publicKey
         }
         return try await next(request, context)
     }
@@ -45,6 +51,8 @@ struct RequireOperatorMiddleware: RouterMiddleware {
 struct RequireNodeMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
     let store: any FleetStore
+    /// Requests per node across all agent routes.
+    let limiter: KeyedRateLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let peer = try context.requirePeer()
@@ -54,6 +62,9 @@ struct RequireNodeMiddleware: RouterMiddleware {
         let nodeID = try context.parameters.require("node")
         guard peer.name == nodeID else {
             throw ShoalError(.forbidden, "certificate for node \(peer.name) may not act for node \(nodeID)")
+        }
+        if let wait = limiter.take(nodeID) {
+            throw ShoalError(.rateLimited, "node \(nodeID) is sending requests faster than \(Int(limiter.perSecond)) a second; retry in \(wait)s", retryAfterSeconds: wait)
         }
         guard let node = try await store.node(id: nodeID) else {
             throw ShoalError(.forbidden, "node \(nodeID) is not enrolled in this fleet")

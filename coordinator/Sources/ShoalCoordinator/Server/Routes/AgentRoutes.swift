@@ -2,48 +2,65 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
-import X509
 import ShoalCore
+import Synchronization
 
 /// `/v1/agent/{node}/...`: what agents call, with their node certificate, for their own node.
+/// A node is trusted with its identity only, so every route here is bounded: body sizes,
+/// requests per second per node (`RequireNodeMiddleware`), heartbeats per interval, one
+/// long poll per node, and output only for the node's own running deliveries.
 struct AgentRoutes: Sendable {
     let fleet: Fleet
     let notifier: WorkNotifier
     let engine: RolloutEngine
+    let limits: CoordinatorLimits.Resolved
+    /// Heartbeats per node: a burst of 5, then one per half heartbeat interval, so a node's
+    /// normal rhythm (±10 % jitter, a beat at each restart) is never refused.
+    let heartbeats: KeyedRateLimiter
+    let requests: KeyedRateLimiter
+    /// Deliveries with an output upload in progress: one at a time each, so parallel
+    /// uploads cannot each pass the per-delivery cap.
+    let uploading = UploadGate()
     /// The longest a long poll is held open.
     static let maxPollWait = 60
 
+    init(fleet: Fleet, notifier: WorkNotifier, engine: RolloutEngine, limits: CoordinatorLimits.Resolved) {
+        self.fleet = fleet
+        self.notifier = notifier
+        self.engine = engine
+        self.limits = limits
+        let interval = Double(max(fleet.config.seconds(\.heartbeatInterval), 1))
+        self.heartbeats = KeyedRateLimiter(capacity: 5, perSecond: 2 / interval)
+        self.requests = KeyedRateLimiter(capacity: limits.agentRequestBurst, perSecond: Double(limits.agentRequestsPerSecond))
+    }
+
     func add(to router: Router<CoordinatorRequestContext>) {
-        let group = router.group("/v1/agent/{node}").add(middleware: RequireNodeMiddleware(store: fleet.store))
+        let group = router.group("/v1/agent/{node}").add(middleware: RequireNodeMiddleware(store: fleet.store, limiter: requests))
         let limit = fleet.config.maxBodyBytes
         group.post("heartbeat") { request, context in
             let nodeID = try context.parameters.require("node")
-            let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limit)
+            if let wait = heartbeats.take(nodeID) {
+                throw ShoalError(.rateLimited, "node \(nodeID) sends heartbeats faster than one per \(fleet.config.heartbeatInterval) allows; next one in \(wait)s", retryAfterSeconds: wait)
+            }
+            let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limits.maxHeartbeatBytes)
+            try body.validate()
             let node = try await fleet.store.recordHeartbeat(
                 nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
             )
             let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
-            return try JSONResponse.make(HeartbeatResponse(serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel))
+            // What the node holds is behind: bring the newer trust documents and label statement.
+            let trust = try await TrustRoutes(fleet: fleet).chain(after: body.trustVersion ?? 0)
+            let labels = (node?.labelsVersion ?? 0) > (body.labelsVersion ?? 0) ? node?.labelStatement : nil
+            return try JSONResponse.make(HeartbeatResponse(
+                serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel,
+                trust: trust.isEmpty ? nil : trust, labelStatement: labels
+            ))
         }
         group.get("bundles") { request, context in
-            let nodeID = try context.parameters.require("node")
-            let wait = min(max(request.uri.queryParameters.get("wait", as: Int.self) ?? 0, 0), Self.maxPollWait)
-            let deadline = ContinuousClock.now + .seconds(wait)
-            while true {
-                let deliveries = try await fleet.store.takeQueuedDeliveries(nodeID: nodeID, now: Date())
-                if !deliveries.isEmpty || ContinuousClock.now >= deadline {
-                    let items = deliveries.compactMap { delivery in
-                        delivery.envelope.map { BundlePollResponse.Delivery(deliveryID: delivery.id, envelope: $0) }
-                    }
-                    return try JSONResponse.make(BundlePollResponse(deliveries: items))
-                }
-                let wake = await withGracefulShutdownHandler {
-                    await notifier.wait(for: nodeID, timeout: deadline - ContinuousClock.now)
-                } onGracefulShutdown: {
-                    Task { await notifier.shutdown() }
-                }
-                if wake == .shutdown || Task.isCancelled { return try JSONResponse.make(BundlePollResponse(deliveries: [])) }
-            }
+            try await poll(
+                nodeID: try context.parameters.require("node"), wait: request.uri.queryParameters.get("wait", as: Int.self) ?? 0,
+                trustVersion: request.uri.queryParameters.get("trust", as: Int.self)
+            )
         }
         group.post("results") { request, context in
             let nodeID = try context.parameters.require("node")
@@ -55,37 +72,11 @@ struct AgentRoutes: Sendable {
             engine.nudge()
             return try JSONResponse.make(ResultsAck(acknowledged: acknowledged))
         }
-        let outputs = TaskOutputFiles(root: fleet.paths.outputDirectory)
         group.put("deliveries/{delivery}/output") { request, context in
-            let nodeID = try context.parameters.require("node")
-            let deliveryID = try context.parameters.require("delivery")
-            guard let delivery = try await fleet.store.delivery(id: deliveryID), delivery.nodeID == nodeID else {
-                throw ShoalError(.notFound, "no delivery \(deliveryID) for node \(nodeID)")
-            }
-            guard let step = request.uri.queryParameters.get("step", as: Int.self), (0..<10_000).contains(step),
-                  let stream = request.uri.queryParameters.get("stream", as: String.self), StepOutputFile.streams.contains(stream) else {
-                throw ShoalError(.invalidArgument, "output upload needs step=N and stream=stdout|stderr")
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: StepOutputFile.cap + 4096)
-            } catch {
-                throw ShoalError(.bodyTooLarge, "step output is larger than the \(StepOutputFile.cap)-byte cap")
-            }
-            try outputs.write(Data(body.readableBytesView), taskID: delivery.taskID, deliveryID: deliveryID, step: step, stream: stream)
-            return try JSONResponse.make(["stored": Data(body.readableBytesView).count])
+            try await storeOutput(request, context: context)
         }
         group.post("renew") { request, context in
-            let nodeID = try context.parameters.require("node")
-            let body = try await request.decodeJSON(RenewRequest.self, limit: 64 * 1024)
-            let csr = try CertificateSigningRequest.parse(pem: body.csr)
-            let now = Date()
-            let certificate = try fleet.ca.issueClientCertificate(
-                csr: csr, identity: PeerIdentity(role: .node, name: nodeID), validity: TimeInterval(fleet.config.seconds(\.nodeCertificateValidity)), now: now
-            )
-            try await fleet.store.replaceCertificate(nodeID: nodeID, serial: certificate.serialHex, expiresAt: certificate.notValidAfter, now: now)
-            context.logger.info("node certificate renewed", metadata: ["node": "\(nodeID)"])
-            return try JSONResponse.make(RenewResponse(certificate: try certificate.pemText))
+            try await renew(request, context: context)
         }
         group.post("deliveries/{delivery}/start") { _, context in
             let nodeID = try context.parameters.require("node")
@@ -93,6 +84,36 @@ struct AgentRoutes: Sendable {
             let proceed = try await fleet.store.startDelivery(deliveryID: deliveryID, nodeID: nodeID, now: Date())
             if !proceed { engine.nudge() }
             return try JSONResponse.make(DeliveryStartResponse(proceed: proceed))
+        }
+    }
+
+    /// The long poll: answers at once when bundles are queued, else waits for the notifier.
+    /// A node holds one poll at a time: a new one releases the one before (its answer is
+    /// empty), so a node cannot pile up waiting requests.
+    func poll(nodeID: String, wait requested: Int, trustVersion: Int?) async throws -> Response {
+        let wait = min(max(requested, 0), Self.maxPollWait)
+        let deadline = ContinuousClock.now + .seconds(wait)
+        let ticket = await notifier.claim(nodeID: nodeID)
+        defer { Task { await notifier.release(nodeID: nodeID, ticket: ticket) } }
+        while true {
+            let deliveries = try await fleet.store.takeQueuedDeliveries(nodeID: nodeID, now: Date())
+            if !deliveries.isEmpty || ContinuousClock.now >= deadline {
+                let items = deliveries.compactMap { delivery in
+                    delivery.envelope.map { BundlePollResponse.Delivery(deliveryID: delivery.id, envelope: $0) }
+                }
+                // Trust first: a node behind gets the newer documents with (before) its work.
+                var trust: [DSSEEnvelope] = []
+                if let trustVersion { trust = try await TrustRoutes(fleet: fleet).chain(after: trustVersion) }
+                return try JSONResponse.make(BundlePollResponse(deliveries: items, trust: trust.isEmpty ? nil : trust))
+            }
+            let wake = await withGracefulShutdownHandler {
+                await notifier.wait(for: nodeID, ticket: ticket, timeout: deadline - ContinuousClock.now)
+            } onGracefulShutdown: {
+                Task { await notifier.shutdown() }
+            }
+            if wake == .shutdown || wake == .replaced || Task.isCancelled {
+                return try JSONResponse.make(BundlePollResponse(deliveries: []))
+            }
         }
     }
 }

@@ -30,17 +30,22 @@ struct OperatorRoutes: Sendable {
         }
         write.post("nodes/{id}/labels") { request, context in
             let id = try context.parameters.require("id")
-            let body = try await request.decodeJSON(LabelUpdateRequest.self, limit: limit)
-            var labels = try await node(id).labels
-            for (key, value) in body.set {
-                try LabelText.validate(key: key, value: value)
-                labels[key] = value
+            let envelope = try await request.decodeJSON(DSSEEnvelope.self, limit: 64 * 1024)
+            let peer = try context.requirePeer()
+            let current = try await node(id)
+            let (statement, grant) = try fleet.trust.require().document.verifyLabels(envelope, nodeID: id, current: current.labels)
+            guard grant.name == peer.name else {
+                throw ShoalError(.forbidden, "the label statement is signed with the key of '\(grant.name)' but sent with the credential of '\(peer.name)'")
             }
-            for key in body.remove { labels.removeValue(forKey: key) }
-            guard let updated = try await fleet.store.updateLabels(nodeID: id, labelsJSON: try labels.jsonText()) else {
+            guard let updated = try await fleet.store.setLabels(
+                nodeID: id, labelsJSON: try statement.labels.jsonText(), version: statement.version, statementJSON: try envelope.jsonText()
+            ) else {
                 throw ShoalError(.notFound, "no node \(id)")
             }
-            try await fleet.store.audit(AuditRecord(at: Date(), actor: try context.requirePeer().description, action: "node.labels", detail: "node \(id): set \(body.set), removed \(body.remove)"))
+            try await fleet.store.audit(AuditRecord(
+                at: Date(), actor: peer.description, action: "node.labels",
+                detail: "node \(id): labels v\(statement.version) \(statement.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")), signed by \(grant.name)"
+            ))
             return try JSONResponse.make(updated.view)
         }
         admin.post("nodes/{id}/revoke") { _, context in
@@ -59,7 +64,7 @@ struct OperatorRoutes: Sendable {
             guard body.role.isOperator else {
                 throw ShoalError(.invalidArgument, "role must be admin, operator or viewer; nodes get certificates by enrolling")
             }
-            try LabelText.validate(key: body.name, value: "")
+            try LabelText.validateKeySyntax(body.name, what: "operator name")
             guard (1...3650).contains(body.validityDays) else {
                 throw ShoalError(.invalidArgument, "validity must be 1 to 3650 days, got \(body.validityDays)")
             }
@@ -86,8 +91,13 @@ struct OperatorRoutes: Sendable {
             return try JSONResponse.make(TaskPreview(nodes: try await planner.targets(body).map(\.view)))
         }
         write.post("tasks") { request, context in
-            let body = try await request.decodeJSON(TaskCreateRequest.self, limit: limit)
-            let view = try await planner.create(body, by: try context.requirePeer())
+            let body = try await request.decodeJSON(SignedTaskRequest.self, limit: limit)
+            let peer = try context.requirePeer()
+            let accepted = try SignedTaskIntake(fleet: fleet).check(body, sender: peer)
+            guard accepted.statement.schedule == nil else {
+                throw ShoalError(.invalidArgument, "this statement is signed as schedule '\(accepted.statement.schedule?.name ?? "")'; send it with POST /v1/schedules")
+            }
+            let view = try await planner.create(accepted, by: peer)
             engine.nudge()
             return try JSONResponse.make(view, status: .created)
         }
@@ -111,13 +121,13 @@ struct OperatorRoutes: Sendable {
         }
         read.get("tasks/{id}/output/{node}") { _, context in
             let id = try context.parameters.require("id")
-            let node = try context.parameters.require("node")
-            let hostnames = Dictionary(try await fleet.store.nodes().map { ($0.id, $0.hostname) }, uniquingKeysWith: { $1 })
-            guard let delivery = try await fleet.store.deliveries(taskID: id).first(where: { $0.nodeID == node || hostnames[$0.nodeID] == node }) else {
-                throw ShoalError(.notFound, "task \(id) has no node \(node); 'coordinator task status \(id)' lists its nodes")
+            let deliveries = try await fleet.store.deliveries(taskID: id)
+            let nodeID = try await NodeReference.resolve(try context.parameters.require("node"), among: Set(deliveries.map(\.nodeID)), store: fleet.store)
+            guard let delivery = deliveries.first(where: { $0.nodeID == nodeID }) else {
+                throw ShoalError(.notFound, "task \(id) has no node \(nodeID); 'coordinator task status \(id)' lists its nodes")
             }
-            let text = TaskOutputFiles(root: fleet.paths.outputDirectory).text(taskID: id, delivery: delivery)
-            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            let body = TaskOutputFiles(root: fleet.paths.outputDirectory).body(taskID: id, delivery: delivery)
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: body)
         }
         read.get("tasks/{id}") { _, context in
             let id = try context.parameters.require("id")

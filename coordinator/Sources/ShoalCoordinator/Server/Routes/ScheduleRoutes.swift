@@ -15,21 +15,26 @@ struct ScheduleRoutes: Sendable {
         write.post { request, context in
             let body = try await request.decodeJSON(ScheduleCreateRequest.self, limit: limit)
             let peer = try context.requirePeer()
-            try LabelText.validate(key: body.name, value: "")
+            try LabelText.validateKeySyntax(body.name, what: "schedule name")
             let cron = try CronSchedule(parsing: body.cron)
+            let accepted = try SignedTaskIntake(fleet: fleet).check(body.task, sender: peer)
+            guard accepted.statement.schedule == TaskStatement.ScheduleGrant(name: body.name, cron: body.cron) else {
+                throw ShoalError(.invalidArgument, "the task is not signed as schedule '\(body.name)' with cron '\(body.cron)'; sign it for this schedule ('coordinator schedule add' does)")
+            }
             // Refuse a task that could never start now rather than at 3 a.m.
-            _ = try NodeSelector(parsing: body.task.selector)
+            _ = try NodeSelector(parsing: accepted.request.selector)
             let now = Date()
-            let record = ScheduleRecord(
-                name: body.name, cron: cron.description, requestJSON: try body.task.jsonText(), createdAt: now,
+            var record = ScheduleRecord(
+                name: body.name, cron: cron.description, requestJSON: try accepted.request.jsonText(), createdAt: now,
                 createdBy: peer.name, nextRunAt: cron.next(after: now)
             )
+            record.statementJSON = try accepted.envelope.jsonText()
             try await fleet.store.insertSchedule(record)
-            try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "schedule.add", detail: "schedule \(body.name) '\(body.cron)'"))
-            return try JSONResponse.make(Self.view(record), status: .created)
+            try await fleet.store.audit(AuditRecord(at: now, actor: peer.description, action: "schedule.add", detail: "schedule \(body.name) '\(body.cron)' signed by \(accepted.grant.name)"))
+            return try JSONResponse.make(Self.view(record, fleet: fleet), status: .created)
         }
         read.get { _, _ in
-            try JSONResponse.make(ScheduleListResponse(schedules: try await fleet.store.schedules().map(Self.view)))
+            try JSONResponse.make(ScheduleListResponse(schedules: try await fleet.store.schedules().map { Self.view($0, fleet: fleet) }))
         }
         read.get("{name}/runs") { _, context in
             let name = try context.parameters.require("name")
@@ -46,12 +51,13 @@ struct ScheduleRoutes: Sendable {
         }
     }
 
-    static func view(_ record: ScheduleRecord) -> ScheduleView {
+    static func view(_ record: ScheduleRecord, fleet: Fleet) -> ScheduleView {
         let request = record.request
+        let standing = ScheduleStanding.check(record, fleet: fleet)
         return ScheduleView(
             name: record.name, cron: record.cron, taskName: request?.name ?? "", selector: request?.selector ?? "",
             createdAt: record.createdAt, createdBy: record.createdBy, nextRunAt: record.nextRunAt,
-            lastRunAt: record.lastRunAt, lastTaskID: record.lastTaskID
+            lastRunAt: record.lastRunAt, lastTaskID: record.lastTaskID, signer: standing.signer, stoppedReason: standing.stoppedReason
         )
     }
 }

@@ -19,3 +19,18 @@ public struct JoinTokenRecord: Codable, Sendable, FetchableRecord, PersistableRe
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
     }
 }
+
+extension JoinTokenRecord {
+    /// Throws the error an enrollment with this token gets when it is expired or used up.
+    /// (Enrollment checks this before signing anything; the store checks again, atomically.)
+    public func checkUsable(now: Date) throws {
+        guard expiresAt > now else {
+            throw ShoalError(.tokenExpired, "the join token expired at \(Timestamp.format(expiresAt)); mint a new one with 'coordinator token create'")
+        }
+        guard usesCount < usesAllowed else {
+            throw ShoalError(.tokenUsedUp, "the join token has been used \(usesAllowed) time(s) already, its limit; mint a new one")
+        }
+    }
+
+    static let unknownTokenError = ShoalError(.tokenInvalid, "the join token is not known to this coordinator; mint one with 'coordinator token create'")
+}

@@ -13,7 +13,15 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var id: String
     public var hostname: String
     public var status: Status
+    /// Labels that select work: from the join token and from operators, never from the node.
     public var labelsJSON: String
+    /// Labels the node reported about itself (its agent config), kept apart: selectors reach
+    /// them only as `claimed.KEY`, so a node cannot put itself into a selection.
+    public var claimedLabelsJSON: String
+    /// 0 for the join token's labels; each operator-signed label statement raises it by one.
+    public var labelsVersion: Int
+    /// The operator-signed `LabelStatement` that set `labelsJSON` (nil: the token's labels).
+    public var labelStatementJSON: String?
     public var factsJSON: String?
     public var metricsJSON: String?
     public var enrolledAt: Date
@@ -32,6 +40,14 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
     }
 
+    public var claimedLabels: [String: String] {
+        (try? WireCoding.decode([String: String].self, from: Data(claimedLabelsJSON.utf8))) ?? [:]
+    }
+
+    public var labelStatement: DSSEEnvelope? {
+        labelStatementJSON.flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
+    }
+
     public var facts: NodeFacts? {
         factsJSON.flatMap { try? WireCoding.decode(NodeFacts.self, from: Data($0.utf8)) }
     }
@@ -42,7 +58,7 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
 
     public var view: NodeView {
         NodeView(
-            id: id, hostname: hostname, status: status.rawValue, labels: labels, enrolledAt: enrolledAt,
+            id: id, hostname: hostname, status: status.rawValue, labels: labels, claimedLabels: claimedLabels, labelsVersion: labelsVersion, enrolledAt: enrolledAt,
             lastHeartbeatAt: lastHeartbeatAt, facts: facts, metrics: metrics, certificateExpiresAt: certificateExpiresAt
         )
     }

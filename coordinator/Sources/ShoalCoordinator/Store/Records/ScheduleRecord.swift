@@ -15,6 +15,8 @@ public struct ScheduleRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var lastRunAt: Date?
     /// The rollout the last run started; a new run waits until it has finished.
     public var lastTaskID: String?
+    /// The operator-signed `TaskStatement` (with its `schedule` grant) each run delivers.
+    public var statementJSON: String?
 
     public init(name: String, cron: String, requestJSON: String, createdAt: Date, createdBy: String, nextRunAt: Date) {
         self.name = name
@@ -23,6 +25,10 @@ public struct ScheduleRecord: Codable, Sendable, FetchableRecord, PersistableRec
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.nextRunAt = nextRunAt
+    }
+
+    public var statement: DSSEEnvelope? {
+        statementJSON.flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
     }
 
     public var request: TaskCreateRequest? {

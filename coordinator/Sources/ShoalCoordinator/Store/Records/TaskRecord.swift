@@ -23,6 +23,15 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var succeededCount: Int
     public var failureCount: Int
     public var cancelledCount: Int
+    /// Steps plus handlers: the step indexes a result or output upload may name. Nil for
+    /// tasks created before this was recorded (read from `requestJSON` then).
+    public var stepCount: Int?
+    /// The operator-signed `TaskStatement` envelope every node's bundle carries.
+    public var statementJSON: String?
+    /// The operator whose key signed it (their grant in the trust document).
+    public var signer: String?
+    /// For a schedule's run: the cron tick it is for.
+    public var scheduledAt: Date?
 
     public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String, total: Int = 0) {
         self.id = id
@@ -39,6 +48,10 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
         self.succeededCount = 0
         self.failureCount = 0
         self.cancelledCount = 0
+    }
+
+    public var statement: DSSEEnvelope? {
+        statementJSON.flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
     }
 
     public var request: TaskCreateRequest? {

@@ -27,14 +27,16 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.write { db in try token.insert(db) }
     }
 
+    public func token(hash: String) async throws -> JoinTokenRecord? {
+        try await pool.read { db in try JoinTokenRecord.filter(Column("tokenHash") == hash).fetchOne(db) }
+    }
+
     public func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord {
         try await pool.write { db in
             guard let token = try JoinTokenRecord.filter(Column("tokenHash") == tokenHash).fetchOne(db) else {
-                throw ShoalError(.tokenInvalid, "the join token is not known to this coordinator; mint one with 'coordinator token create'")
+                throw JoinTokenRecord.unknownTokenError
             }
-            guard token.expiresAt > now else {
-                throw ShoalError(.tokenExpired, "the join token expired at \(Timestamp.format(token.expiresAt)); mint a new one with 'coordinator token create'")
-            }
+            try token.checkUsable(now: now)
             // The guard in the WHERE clause makes the use count the arbiter, not this read.
             try db.execute(
                 sql: "UPDATE join_tokens SET usesCount = usesCount + 1 WHERE id = ? AND usesCount < usesAllowed",

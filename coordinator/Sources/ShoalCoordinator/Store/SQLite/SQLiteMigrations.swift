@@ -111,6 +111,27 @@ enum SQLiteMigrations {
             }
             try db.create(index: "schedule_runs_by_name", on: "schedule_runs", columns: ["scheduleName"])
         }
+        migrator.registerMigration("v3-trust-boundaries") { db in
+            try SQLiteMigrations.labelAuthority(db)
+            try db.alter(table: "tasks") { t in t.add(column: "stepCount", .integer) }
+        }
+        migrator.registerMigration("v4-operator-signing") { db in
+            try db.create(table: "trust_documents") { t in
+                t.primaryKey("version", .integer)
+                t.column("envelopeJSON", .text).notNull()
+                t.column("installedAt", .datetime).notNull()
+            }
+            try db.alter(table: "nodes") { t in
+                t.add(column: "labelsVersion", .integer).notNull().defaults(to: 0)
+                t.add(column: "labelStatementJSON", .text)
+            }
+            try db.alter(table: "tasks") { t in
+                t.add(column: "statementJSON", .text)
+                t.add(column: "signer", .text)
+                t.add(column: "scheduledAt", .datetime)
+            }
+            try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
+        }
         return migrator
     }
 }

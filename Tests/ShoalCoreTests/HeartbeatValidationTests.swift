@@ -1,0 +1,111 @@
+import Foundation
+import ShoalCore
+import Testing
+import X509
+
+@Suite("Heartbeat bounds")
+struct HeartbeatValidationTests {
+    static func facts() -> NodeFacts {
+        NodeFacts(
+            hostname: "node-1", osID: "debian", osVersion: "12", osPrettyName: "Debian GNU/Linux 12", kernel: "6.1.0", architecture: "x86_64",
+            cpuCount: 8, cpuModel: "Xeon", memoryBytes: 16 << 30, disks: [.init(mount: "/", totalBytes: 100, freeBytes: 50)], agentVersion: "0.1.0",
+            gpu: .init(driverLoaded: true, driverVersion: "550.54", cudaVersion: "12.4", devices: [.init(index: 0, model: "NVIDIA H200", uuid: "GPU-1")])
+        )
+    }
+
+    static func request(facts: NodeFacts? = facts(), metrics: NodeMetrics? = nil) -> HeartbeatRequest {
+        var sample = metrics ?? NodeMetrics(cpuPercent: 12, load1: 0.5, load5: 0.4, load15: 0.3, memoryTotalBytes: 100, memoryUsedBytes: 50, rootDiskTotalBytes: 100, rootDiskUsedBytes: 10)
+        if metrics == nil { sample.gpus = [.init(index: 0, uuid: "GPU-1")] }
+        return HeartbeatRequest(sentAt: Date(), metrics: sample, facts: facts, spooledResults: 0)
+    }
+
+    @Test func aRealHeartbeatPasses() throws {
+        try Self.request().validate()
+        try Self.request(facts: nil).validate()
+    }
+
+    @Test func whatANodeReportsIsBounded() {
+        let cases: [(String, (inout NodeFacts) -> Void)] = [
+            ("cpuCount", { $0.cpuCount = -4 }),
+            ("hostname", { $0.hostname = "evil\u{1b}[2J" }),
+            ("hostname", { $0.hostname = "" }),
+            ("hostname", { $0.hostname = "-rf" }),
+            ("cpuModel", { $0.cpuModel = String(repeating: "x", count: 1 << 20) }),
+            ("kernel", { $0.kernel = "6.1\r\nFAKE LOG LINE" }),
+            ("disks", { $0.disks = Array(repeating: .init(mount: "/", totalBytes: 1, freeBytes: 1), count: 1000) }),
+            ("devices", { $0.gpu?.devices = (0..<100).map { .init(index: $0) } }),
+            ("model", { $0.gpu?.devices[0].model = "H200\u{202e}" }),
+        ]
+        for (field, change) in cases {
+            var facts = Self.facts()
+            change(&facts)
+            let error = #expect(throws: ShoalError.self) { try Self.request(facts: facts).validate() }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains(field) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test func metricsOutOfRangeAreRefused() {
+        for change in [
+            { (m: inout NodeMetrics) in m.cpuPercent = .nan },
+            { (m: inout NodeMetrics) in m.cpuPercent = 250 },
+            { (m: inout NodeMetrics) in m.load1 = -1 },
+            { (m: inout NodeMetrics) in m.load5 = .infinity },
+            { (m: inout NodeMetrics) in m.gpus = [.init(index: -1)] },
+            { (m: inout NodeMetrics) in m.checks = [NodeCheckResult(name: "x\u{7}", kind: "command", healthy: true, message: nil, checkedAt: Date())] },
+        ] as [(inout NodeMetrics) -> Void] {
+            var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 1, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
+            change(&metrics)
+            #expect(throws: ShoalError.self) { try Self.request(metrics: metrics).validate() }
+        }
+    }
+
+    @Test func rateLimitedErrorsCarryTheirDelayAndOthersDoNot() {
+        let limited = ShoalError(.rateLimited, "slow down", retryAfterSeconds: 7)
+        #expect(limited.retryDelay(fallback: .seconds(1)) == .seconds(7))
+        #expect(limited.retryDelay(fallback: .seconds(10)) == .seconds(10))
+        #expect(ShoalError(.unreachable, "down", retryAfterSeconds: 7).retryDelay(fallback: .seconds(1)) == .seconds(1))
+        let body = APIErrorBody(limited)
+        #expect(body.shoalError.retryAfterSeconds == 7)
+    }
+
+    @Test func limitsTakeDefaultsAndRefuseNonsense() throws {
+        #expect(try CoordinatorLimits().resolved(source: "c") == CoordinatorLimits.defaults)
+        var limits = CoordinatorLimits()
+        limits.maxConnections = 0
+        #expect(throws: ShoalError.self) { try limits.resolved(source: "c") }
+        limits = CoordinatorLimits()
+        limits.handshakeTimeout = "0s"
+        #expect(throws: ShoalError.self) { try limits.resolved(source: "c") }
+        limits.handshakeTimeout = "3s"
+        #expect(try limits.resolved(source: "c").handshakeTimeoutSeconds == 3)
+        let yaml = """
+        fleet_name: f
+        advertise_url: https://127.0.0.1:8443
+        listen: 127.0.0.1:8443
+        heartbeat_interval: 10s
+        node_ttl: 30s
+        down_grace: 15s
+        node_certificate_validity: 90d
+        max_body_bytes: 4194304
+        bundle_expiry: 1h
+        limits:
+          max_output_bytes_per_delivery: 1048576
+        """
+        let config = try CoordinatorConfig.parse(yaml: yaml, source: "c")
+        #expect(config.resolvedLimits.maxOutputBytesPerDelivery == 1 << 20)
+        #expect(config.resolvedLimits.idleTimeoutSeconds == CoordinatorLimits.defaults.idleTimeoutSeconds)
+    }
+
+    @Test func aKeyChangeNeedsASignatureByTheCurrentKey() throws {
+        let current = NodeKey()
+        let next = NodeKey()
+        let csr = try next.certificateSigningRequestPEM(commonName: "n-1")
+        let currentPublic = Certificate.PublicKey(current.privateKey.publicKey)
+        let proof = try KeyChangeProof.sign(newCSRPEM: csr, with: current)
+        #expect(KeyChangeProof.verify(proof, newCSRPEM: csr, currentKey: currentPublic))
+        #expect(!KeyChangeProof.verify(try KeyChangeProof.sign(newCSRPEM: csr, with: next), newCSRPEM: csr, currentKey: currentPublic))
+        #expect(!KeyChangeProof.verify(proof, newCSRPEM: csr + "x", currentKey: currentPublic))
+        #expect(!KeyChangeProof.verify("not base64!", newCSRPEM: csr, currentKey: currentPublic))
+    }
+}

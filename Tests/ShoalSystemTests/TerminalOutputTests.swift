@@ -1,0 +1,58 @@
+import Foundation
+import ShoalCore
+import Testing
+
+/// A hostile node names itself with escape sequences and prints them from a step: the operator's
+/// tables and `task output` on a terminal show them escaped (no raw ESC reaches stdout), while
+/// `--json` and piped `task output` keep the bytes exact.
+extension SystemTests {
+@Suite(.serialized)
+struct TerminalOutputTests {
+    /// Retitles the window, rings the bell, and would hide the rest of the line behind a CR.
+    static let hostname = "evil\u{1B}]0;owned\u{07}\u{202E}node"
+    static let printed = "ok\u{1B}[2J\rFAKE"
+
+    @Test func tablesEscapeWhatANodeSaysAndJSONKeepsItExact() async throws {
+        try await TestFleet.with { fleet in
+            try await fleet.startCoordinator()
+            let path = try fleet.agentConfig("evil", token: try fleet.token(labels: ["pool=tty"]))
+            var config = try AgentConfig.load(path: path)
+            config.nodeName = Self.hostname
+            try SecureFile.write(config.yamlText(), to: path)
+            fleet.agents["evil"] = try ChildProcess(TestFleet.agentBinary, ["run", "--config", path], logPath: fleet.root + "/agents/evil/agent.log")
+            let node = try #require(try await fleet.waitForReady([Self.hostname])[Self.hostname])
+
+            let list = try fleet.cli(["nodes", "list"])
+            #expect(list.status == 0, "\(list.stderr)")
+            #expect(!list.stdout.utf8.contains(0x1B) && !list.stdout.utf8.contains(0x07), "\(list.stdout.debugDescription)")
+            #expect(list.stdout.contains("evil\\x1b]0;owned\\x07\\u{202e}node"), "\(list.stdout)")
+            let show = try fleet.cli(["nodes", "show", node.id])
+            #expect(!show.stdout.utf8.contains(0x1B) && show.stdout.contains("hostname:   evil\\x1b]0;owned"), "\(show.stdout)")
+            let json = try fleet.cli(["nodes", "list", "--json"])
+            let nodes = try WireCoding.decode(NodeListResponse.self, from: Data(json.stdout.utf8)).nodes
+            #expect(nodes.map(\.hostname) == [Self.hostname])
+
+            // Step output: the table's OUTPUT column is escaped, JSON is exact.
+            let run = try fleet.cli(["task", "run", "--command", "printf 'ok\\033[2J\\rFAKE\\n'", "--selector", "pool=tty", "--wait", "--json"])
+            #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+            let view = try WireCoding.decode(TaskView.self, from: Data(run.stdout.utf8))
+            #expect(view.nodes.first?.firstLine == Self.printed)
+            #expect(view.nodes.first?.hostname == Self.hostname)
+            let status = try fleet.cli(["task", "status", view.id])
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(!status.stdout.utf8.contains(0x1B) && !status.stdout.contains("\r"), "\(status.stdout.debugDescription)")
+            #expect(status.stdout.contains("ok\\x1b[2J\\rFAKE"), "\(status.stdout)")
+
+            // `task output`: piped, the bytes as sent; on a terminal (a pty from script(1)), escaped.
+            let piped = try fleet.cli(["task", "output", view.id, node.id])
+            #expect(piped.stdout.contains(Self.printed + "\n"), "\(piped.stdout.debugDescription)")
+            let command = [TestFleet.coordinatorBinary, "task", "output", view.id, node.id, "--data-dir", fleet.dataDir].joined(separator: " ")
+            let terminal = try runCommand("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+            #expect(terminal.status == 0, "\(terminal.stderr)")
+            #expect(!terminal.stdout.utf8.contains(0x1B) && terminal.stdout.contains("ok\\x1b[2J\\rFAKE"), "\(terminal.stdout.debugDescription)")
+            let raw = try runCommand("/usr/bin/script", ["-q", "-e", "-c", command + " --raw", "/dev/null"])
+            #expect(raw.stdout.utf8.contains(0x1B), "--raw writes the bytes: \(raw.stdout.debugDescription)")
+        }
+    }
+}
+}

@@ -1,0 +1,24 @@
+import Foundation
+import GRDB
+import ShoalCore
+
+/// A row of `trust_documents`: every root-signed trust document the fleet has had, kept so
+/// an agent several versions behind can be handed the whole chain.
+public struct TrustDocumentRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "trust_documents"
+
+    public var version: Int
+    /// The DSSE envelope as the root signed it.
+    public var envelopeJSON: String
+    public var installedAt: Date
+
+    public init(version: Int, envelopeJSON: String, installedAt: Date) {
+        self.version = version
+        self.envelopeJSON = envelopeJSON
+        self.installedAt = installedAt
+    }
+
+    public var envelope: DSSEEnvelope? {
+        try? WireCoding.decode(DSSEEnvelope.self, from: Data(envelopeJSON.utf8))
+    }
+}
