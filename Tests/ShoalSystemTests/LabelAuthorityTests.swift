@@ -63,11 +63,17 @@ struct LabelAuthorityTests {
             }
             let tokenCreate = try fleet.cli(["token", "create", "--label", "gpu.count=8"])
             #expect(tokenCreate.status == 2)
-            // Through the API too, not only the CLI's own check.
-            let api = try curl(fleet.adminCurl + ["-X", "POST", "-H", "content-type: application/json", "--data", #"{"set":{"gpu.count":"8"},"remove":[]}"#, fleet.url + "/v1/nodes/\(node.id)/labels"])
+            // Through the API too (a signed statement, as the CLI sends), not only the CLI's own check.
+            func postLabels(_ labels: [String: String]) throws -> (code: Int, body: String) {
+                let statement = try fleet.signer().signLabels(nodeID: node.id, labels: labels, currentVersion: 0)
+                let body = String(decoding: try WireCoding.encode(statement), as: UTF8.self)
+                return try curl(fleet.adminCurl + ["-X", "POST", "-H", "content-type: application/json", "--data", body, fleet.url + "/v1/nodes/\(node.id)/labels"])
+            }
+            let api = try postLabels(["gpu.count": "8"])
             #expect(api.code == 400)
+            #expect(api.body.contains("reserved"))
             // Control characters are refused in values.
-            let escape = try curl(fleet.adminCurl + ["-X", "POST", "-H", "content-type: application/json", "--data", #"{"set":{"site":"a\u001b[2Jb"},"remove":[]}"#, fleet.url + "/v1/nodes/\(node.id)/labels"])
+            let escape = try postLabels(["site": "a\u{1b}[2Jb"])
             #expect(escape.code == 400)
             #expect(escape.body.contains("control characters"))
             // An operator label (not a fact name) still works and selects.

@@ -13,7 +13,9 @@ struct OperatorCLITests {
             .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let inputFile = fleet.root + "/tty-input"
         try SecureFile.write(input, to: inputFile)
-        return try runCommand("/bin/sh", ["-c", "script -qec \(shellQuote(command)) /dev/null < \(shellQuote(inputFile))"])
+        return try runCommand(
+            "/bin/sh", ["-c", "script -qec \(shellQuote(command)) /dev/null < \(shellQuote(inputFile))"], environment: ["SHOAL_SIGNING_KEY": fleet.signingKeyPath]
+        )
     }
 
     func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -59,12 +61,12 @@ struct OperatorCLITests {
             try await fleet.startCoordinator()
             try fleet.startAgent("whiskey", token: try fleet.token())
             _ = try await fleet.waitForReady(["whiskey"])
-            for (name, role) in [("vera", "viewer"), ("otto", "operator")] {
-                let made = try fleet.cli(["operator", "create", name, "--role", role, "--out", fleet.root + "/\(name)"])
-                #expect(made.status == 0, "\(made.stderr)")
-            }
+            let made = try fleet.cli(["operator", "create", "vera", "--role", "viewer", "--out", fleet.root + "/operators/vera"])
+            #expect(made.status == 0, "\(made.stderr)")
+            // Otto gets an operator credential and the root adds his signing key.
+            _ = try fleet.addOperator("otto")
             func cli(_ who: String, _ arguments: [String]) throws -> CommandResult {
-                try runCommand(TestFleet.coordinatorBinary, arguments + ["--operator-config", fleet.root + "/\(who)/operator.yaml"])
+                try runCommand(TestFleet.coordinatorBinary, arguments + ["--operator-config", fleet.root + "/operators/\(who)/operator.yaml"])
             }
             // A viewer reads, and may not run or mint.
             #expect(try cli("vera", ["nodes", "list"]).stdout.contains("whiskey"))

@@ -6,8 +6,12 @@ extension TrustDocument {
     /// version above the current one; not expired; signed by a threshold of the *current*
     /// document's roots (the old roots vouch for a rotation) and by a threshold of its own.
     /// `pinnedRoots` (a `Roots.fingerprint`) is checked for a first document.
+    /// `checkExpiry` is false for a document in the middle of a chain: only the one a node
+    /// ends up holding must be current (TUF's rule, so a node offline for a year can still
+    /// follow the roots' rotations).
     public static func accept(
-        _ envelope: DSSEEnvelope, after current: TrustDocument?, fleet: String?, now: Date = Date(), pinnedRoots: String? = nil
+        _ envelope: DSSEEnvelope, after current: TrustDocument?, fleet: String?, now: Date = Date(), pinnedRoots: String? = nil,
+        checkExpiry: Bool = true
     ) throws -> TrustDocument {
         let next = try envelope.decodePayload(TrustDocument.self, expecting: payloadType, malformed: .trustMalformed)
         try next.validateShape()
@@ -17,7 +21,7 @@ extension TrustDocument {
         if let current, next.version <= current.version {
             throw ShoalError(.trustRollback, "trust document v\(next.version) is not newer than v\(current.version), the one held; older documents are never accepted")
         }
-        guard next.expiresAt > now else {
+        if checkExpiry, next.expiresAt <= now {
             throw ShoalError(.trustExpired, "trust document v\(next.version) expired at \(Timestamp.format(next.expiresAt)); the root must sign a fresh one ('coordinator root renew')")
         }
         if current == nil, let pinnedRoots, next.roots.fingerprint != pinnedRoots {
@@ -31,13 +35,16 @@ extension TrustDocument {
     }
 
     /// Accepts a chain of documents in order, each after the one before; returns the last
-    /// (or `current` when the chain is empty).
+    /// (or `current` when the chain is empty). Only the last must be unexpired, and only when
+    /// `requireCurrent`.
     public static func accept(
-        chain: [DSSEEnvelope], after current: TrustDocument?, fleet: String?, now: Date = Date(), pinnedRoots: String? = nil
+        chain: [DSSEEnvelope], after current: TrustDocument?, fleet: String?, now: Date = Date(), pinnedRoots: String? = nil,
+        requireCurrent: Bool = true
     ) throws -> TrustDocument? {
         var held = current
-        for envelope in chain {
-            held = try accept(envelope, after: held, fleet: fleet, now: now, pinnedRoots: pinnedRoots)
+        for (index, envelope) in chain.enumerated() {
+            let last = index == chain.count - 1
+            held = try accept(envelope, after: held, fleet: fleet, now: now, pinnedRoots: pinnedRoots, checkExpiry: requireCurrent && last)
         }
         return held
     }

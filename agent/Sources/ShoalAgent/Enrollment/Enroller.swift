@@ -63,6 +63,7 @@ public struct Enroller: Sendable {
         // The fleet's trust document (checked against trust_root when pinned) and the token's
         // labels as the node's own, before the identity that marks the node enrolled.
         // A new identity starts with nothing trusted from any earlier enrollment.
+        try state.prepare()
         for file in [state.trustFile, state.labelsFile, state.startedTasksFile] { try? FileManager.default.removeItem(atPath: file) }
         let trust = try TrustState(state: state, pinnedRoots: trustRoot, enrolledLabels: response.labels)
         if let document = response.trust { try await trust.accept(chain: [document]) }

@@ -37,8 +37,10 @@ public actor TrustState {
     @discardableResult
     public func accept(chain: [DSSEEnvelope], now: Date = Date()) throws -> Int {
         var taken = 0
-        for envelope in chain {
-            let next = try TrustDocument.accept(envelope, after: document, fleet: document?.fleet, now: now, pinnedRoots: pinnedRoots)
+        for (index, envelope) in chain.enumerated() {
+            // Only the document this node ends up holding must be current.
+            let last = index == chain.count - 1
+            let next = try TrustDocument.accept(envelope, after: document, fleet: document?.fleet, now: now, pinnedRoots: pinnedRoots, checkExpiry: last)
             try SecureFile.write(WireCoding.encode(envelope, pretty: true), to: state.trustFile)
             document = next
             taken += 1

@@ -19,13 +19,31 @@ public final class TrustKeeper: Sendable {
         self.fleetName = fleetName
     }
 
-    /// Loads the newest stored document (checking it again: the database is not trusted more
-    /// than the network). A fleet from before operator signing has none.
+    /// Loads the stored documents and checks them as one chain from the first, exactly as a
+    /// new agent would walk it (the database is not trusted more than the network): a row
+    /// edited, replaced or replayed in the database stops `serve` with the reason. A fleet
+    /// from before operator signing has none.
     func load(from store: any FleetStore) async throws {
-        guard let record = try await store.latestTrustDocument(), let envelope = record.envelope else { return }
-        let document = try envelope.decodePayload(TrustDocument.self, expecting: TrustDocument.payloadType, malformed: .trustMalformed)
-        try envelope.requireThreshold(of: document.roots, version: document.version)
-        state.withLock { $0 = Current(document: document, envelope: envelope) }
+        let records = try await store.trustDocuments(after: 0)
+        guard !records.isEmpty else { return }
+        var held: TrustDocument?
+        var envelope: DSSEEnvelope?
+        for record in records {
+            guard let next = record.envelope else {
+                throw ShoalError(.trustMalformed, "stored trust document v\(record.version) does not parse; restore the database from a backup")
+            }
+            do {
+                let document = try TrustDocument.accept(next, after: held, fleet: fleetName, checkExpiry: false)
+                guard document.version == record.version else {
+                    throw ShoalError(.trustRollback, "the row for v\(record.version) holds document v\(document.version)")
+                }
+                held = document
+                envelope = next
+            } catch let error as ShoalError {
+                throw ShoalError(error.code, "the stored trust documents do not form a valid chain at v\(record.version): \(error.message); the database was edited — restore it from a backup")
+            }
+        }
+        if let held, let envelope { state.withLock { $0 = Current(document: held, envelope: envelope) } }
     }
 
     public var current: Current? { state.withLock { $0 } }

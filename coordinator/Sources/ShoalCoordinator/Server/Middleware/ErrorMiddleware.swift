@@ -39,7 +39,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case .clientCertificateRequired, .tokenInvalid, .tokenExpired: .unauthorized
         case .forbidden, .nodeRevoked, .certificateSuperseded: .forbidden
         case .certificateExpired: .unauthorized
-        case .tokenUsedUp, .conflict: .conflict
+        case .tokenUsedUp, .conflict, .trustMissing: .conflict
+        case .trustMalformed, .trustBadSignature, .trustRollback, .trustExpired, .trustWrongFleet, .trustRootMismatch, .taskExpired,
+             .bundleMalformed, .bundleWrongType, .bundleBadSignature: .badRequest
+        case .operatorUntrusted, .outOfScope, .labelsRefused: .forbidden
         case .rateLimited: .tooManyRequests
         case .notFound: .notFound
         case .bodyTooLarge: .contentTooLarge
