@@ -5,7 +5,8 @@ import Testing
 
 /// Property: a signed bundle changed anywhere never verifies. Whatever the change breaks
 /// first (the JSON, the base64, a signature), the answer is a refusal — for the coordinator's
-/// delivery layer and for the operator's task inside it, even re-wrapped by the coordinator.
+/// delivery layer, for the operator's task inside it (even re-wrapped by the coordinator),
+/// and for the root-signed trust document that says whose signatures count.
 @Suite("Bundle tampering")
 struct BundleTamperingTests {
     static let now = Date(timeIntervalSince1970: 1_750_000_000)
@@ -105,6 +106,27 @@ struct BundleTamperingTests {
             if verifies(try delivery(tampered)) { verified.append(what) }
         }
         #expect(verified.isEmpty, "these re-wrapped tasks still verified: \(verified.prefix(20))")
+    }
+
+    @Test("changing any one byte of a root-signed trust document never lets a node accept it")
+    func anySingleByteOfATrustDocument() throws {
+        let operatorKey = BundleSigningKey()
+        let next = try trust.document.next(now: Self.now) { $0.operators.append(.init(name: "ci", key: operatorKey.publicKey, scope: .unrestricted)) }
+        let original = try WireCoding.encode(next.signed(by: [trust.root]))
+        func accepted(_ bytes: Data) -> Bool {
+            guard let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: bytes) else { return false }
+            return (try? TrustDocument.accept(envelope, after: trust.document, fleet: trust.fleet, now: Self.now)) != nil
+        }
+        #expect(accepted(original), "the untouched document must be accepted, or this test proves nothing")
+        var verified: [String] = []
+        for position in original.indices {
+            for mask: UInt8 in [0x01, 0x02, 0x04, 0x08, 0x20, 0x80] {
+                var changed = original
+                changed[position] ^= mask
+                if accepted(changed) { verified.append("byte \(position) ^ 0x\(String(mask, radix: 16))") }
+            }
+        }
+        #expect(verified.isEmpty, "these changed trust documents were still accepted: \(verified.prefix(20))")
     }
 
     @Test("base64 with the unused bits of its last character set is refused, payload and signature alike")
