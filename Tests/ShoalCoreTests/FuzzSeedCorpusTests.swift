@@ -18,7 +18,7 @@ struct FuzzSeedCorpusTests {
         try WireCoding.decode(DSSEEnvelope.self, from: Data(contentsOf: Self.corpus.appendingPathComponent(name)))
     }
 
-    @Test("the seed bundles verify under the harness's test keys, except the one signed by a stranger")
+    @Test("the seed envelopes verify under the harness's test keys, except the bundle signed by a stranger")
     func seedsVerify() throws {
         let trust = TrustDocument.initial(
             fleet: "fuzz", roots: .init(threshold: 1, keys: [try Self.key(1).publicKey]), deliveryKeys: [try Self.key(7).publicKey],
@@ -36,5 +36,6 @@ struct FuzzSeedCorpusTests {
             (error as? ShoalError)?.code == .bundleUntrustedKey
         }
         #expect(try TrustDocument.accept(envelope("trust-next.json"), after: trust, fleet: "fuzz", now: Self.now).version == 2)
+        #expect(try trust.verifyLabels(envelope("labels.json"), nodeID: "n-fuzz", current: ["role": "web"]).0.labels["zone"] == "eu-1")
     }
 }

@@ -3,9 +3,9 @@ import FuzzSupport
 import ShoalCore
 
 /// Envelopes as an agent receives them from the long poll: a bundle (the coordinator's
-/// delivery around an operator's task) or a trust document, decoded with the wire decoder and
-/// judged by `BundleVerifier` and `TrustDocument.accept`, then what the agent reads from a
-/// verified bundle. The fuzzer cannot forge signatures, so each layer's payload bytes are also
+/// delivery around an operator's task), a trust document or an operator's label statement,
+/// decoded with the wire decoder and judged by `BundleVerifier`, `TrustDocument.accept` and
+/// `verifyLabels`, then what the agent reads from a verified bundle. The fuzzer cannot forge signatures, so each layer's payload bytes are also
 /// signed anew with the test keys: the decoding and the checks behind every signature are
 /// fuzzed too.
 enum BundleHarness {
@@ -33,9 +33,13 @@ enum BundleHarness {
         guard let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: data) else { return }
         verify(envelope)
         _ = try? TrustDocument.accept(envelope, after: trust, fleet: "fuzz", now: now)
+        _ = try? trust.verifyLabels(envelope, nodeID: "n-fuzz", current: ["role": "web"])
         guard let body = try? envelope.payloadBytes() else { return }
         if let resigned = try? root.sign(payload: body, payloadType: envelope.payloadType) {
             _ = try? TrustDocument.accept(resigned, after: trust, fleet: "fuzz", now: now)
+        }
+        if let resigned = try? admin.sign(payload: body, payloadType: envelope.payloadType) {
+            _ = try? trust.verifyLabels(resigned, nodeID: "n-fuzz", current: ["role": "web"])
         }
         guard let resigned = try? delivery.sign(payload: body, payloadType: envelope.payloadType) else { return }
         verify(resigned)
@@ -88,6 +92,7 @@ enum BundleHarness {
             "scheduled.json": try bundle(task("t-cron", [command], schedule: .init(name: "hourly", cron: "0 * * * *")), scheduledAt: Date(timeIntervalSince1970: 1_749_999_600)),
             "untrusted.json": try bundle(task("t-untrusted", [command]), key: BundleSigningKey()),
             "trust-next.json": try WireCoding.encode(next.signed(by: [root])),
+            "labels.json": try WireCoding.encode(LabelStatement(nodeID: "n-fuzz", version: 1, labels: ["role": "web", "zone": "eu-1"], operatorName: "admin", issuedAt: now).signed(with: admin)),
         ]
     }
 }
