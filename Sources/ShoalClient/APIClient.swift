@@ -12,7 +12,7 @@ import Synchronization
 public final class APIClient: Sendable {
     public let baseURL: String
     private let current: Mutex<HTTPClient>
-    private var http: HTTPClient { current.withLock { $0 } }
+    var http: HTTPClient { current.withLock { $0 } }
     /// Largest response body read, so a confused peer cannot exhaust memory.
     private let maxResponseBytes = 32 * 1024 * 1024
 
@@ -77,16 +77,23 @@ public final class APIClient: Sendable {
         } catch let error as ShoalError {
             throw error
         } catch {
-            throw ShoalError(.unreachable, "cannot talk to the coordinator at \(baseURL): \(Self.describe(error)); check that it is running, that the URL is right, and that this host trusts its CA")
+            throw unreachable(error)
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
-            if let body = try? WireCoding.decoder().decode(APIErrorBody.self, from: data) {
-                throw body.shoalError
-            }
-            throw ShoalError(.internalError, "coordinator answered \(response.status.code) to \(method) \(path) without an error body")
+            throw Self.refusal(status: response.status, body: data, method: method, path: path)
         }
         return data
+    }
+
+    func unreachable(_ error: any Error) -> ShoalError {
+        ShoalError(.unreachable, "cannot talk to the coordinator at \(baseURL): \(Self.describe(error)); check that it is running, that the URL is right, and that this host trusts its CA")
+    }
+
+    /// The error a non-2xx answer carries, or a plain one naming the status when it has none.
+    static func refusal(status: HTTPResponseStatus, body: Data, method: HTTPMethod, path: String) -> ShoalError {
+        if let error = try? WireCoding.decoder().decode(APIErrorBody.self, from: body) { return error.shoalError }
+        return ShoalError(.internalError, "coordinator answered \(status.code) to \(method) \(path) without an error body")
     }
 
     private func decodeResponse<Response: Decodable>(_ type: Response.Type, _ data: Data) throws -> Response {

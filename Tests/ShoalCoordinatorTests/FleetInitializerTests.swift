@@ -32,6 +32,20 @@ import Testing
         #expect(CertificateChecks.isIssued(certificatePEM: try SecureFile.read(paths.adminCertificate), byCA: fleet.caPEM))
     }
 
+    @Test func theAdminCredentialLastsNinetyDaysAndIsRecorded() async throws {
+        _ = try initialize()
+        let paths = FleetPaths(root: directory)
+        let expiry = try #require(CertificateChecks.expiry(pem: try SecureFile.read(paths.adminCertificate)))
+        #expect(abs(expiry.timeIntervalSinceNow - 90 * 86400) < 60)
+        let credentials = try await SQLiteFleetStore(path: paths.database).operatorCredentials()
+        #expect(credentials.count == 1)
+        #expect(credentials.first?.name == "admin")
+        #expect(credentials.first?.role == .admin)
+        #expect(credentials.first?.issuedBy == "coordinator init")
+        #expect(credentials.first?.status(at: Date()) == .active)
+        #expect(abs((credentials.first?.expiresAt ?? .distantPast).timeIntervalSince(expiry)) < 0.01)
+    }
+
     @Test func refusesToOverwriteAFleetWithoutForce() throws {
         let first = try initialize()
         #expect {

@@ -54,4 +54,23 @@ struct TerminalTextTests {
             #expect(!TerminalText.escaped(text).unicodeScalars.contains(where: TerminalText.isUnsafe))
         }
     }
+
+    @Test("a stream cut anywhere, even inside a character, escapes as the whole would")
+    func streamCutAnywhere() {
+        let text = "héllo \u{1B}[2J wörld\r\n✓ done\n" + String(repeating: "ü", count: 40_000) + "\u{202E}end"
+        let bytes = Array(text.utf8)
+        let whole = TerminalText.escapedKeepingLines(Data(bytes))
+        for chunkSize in [1, 2, 3, 7, 1000, 65_537] {
+            var escaper = TerminalText.StreamEscaper()
+            var shown = ""
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + chunkSize, bytes.count)
+                shown += escaper.feed(bytes[start..<end])
+                start = end
+            }
+            shown += escaper.finish()
+            #expect(shown == whole, "chunks of \(chunkSize)")
+        }
+    }
 }

@@ -48,6 +48,7 @@ extension ShoalError.Code {
     public static let nodeRevoked: Self = "auth.node_revoked"
     public static let certificateSuperseded: Self = "auth.certificate_superseded"
     public static let certificateExpired: Self = "auth.certificate_expired"
+    public static let certificateRevoked: Self = "auth.certificate_revoked"
     // Tokens and enrollment
     public static let tokenInvalid: Self = "token.invalid"
     public static let tokenExpired: Self = "token.expired"

@@ -36,9 +36,14 @@ struct ConnectionOptions: ParsableArguments {
         try OperatorSigner.load(connection: connection(), explicitPath: signingKey)
     }
 
-    /// Runs `body` with a client and always shuts the client down.
+    /// Runs `body` with a client and always shuts the client down. A certificate in the last
+    /// third of its life is renewed first (`OperatorConnection.renewedIfDue`); what happened is
+    /// said on stderr, so stdout stays the command's own.
     func withClient<T>(_ body: (APIClient) async throws -> T) async throws -> T {
-        let client = try client()
+        let current = try await connection().renewedIfDue { note in
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
+        let client = try current.client()
         do {
             let value = try await body(client)
             await client.shutdown()

@@ -4,7 +4,7 @@ import ShoalCore
 
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "operator", abstract: "Credentials for other operators.", subcommands: [Create.self, Key.self]
+        commandName: "operator", abstract: "Operator credentials: issue, list, revoke, renew.", subcommands: [Create.self, List.self, Revoke.self, Renew.self, Key.self]
     )
 
     struct Key: AsyncParsableCommand {
@@ -29,12 +29,12 @@ struct OperatorCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue an operator credential (admin only): key made here, certificate from the coordinator.",
-            discussion: "Writes NAME.key (0600), NAME.crt, ca.crt and operator.yaml into --out; use it with --operator-config."
+            discussion: "Writes NAME.key (0600), NAME.crt, ca.crt and operator.yaml into --out; use it with --operator-config. The holder renews it before it expires with 'coordinator operator renew --operator-config DIR/operator.yaml'; an admin revokes it with 'coordinator operator revoke NAME'."
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Operator name (shown in the audit log).") var name: String
         @Option(help: "admin, operator (run and cancel tasks) or viewer (read only).") var role: String = "operator"
-        @Option(help: "Days the certificate is valid.") var days = 365
+        @Option(help: "Days the certificate is valid, 1 to 365; renewals last as long.") var days = OperatorCreateRequest.defaultValidityDays
         @Option(help: "Directory to write the credential into.") var out: String
 
         func run() async throws {

@@ -174,7 +174,7 @@ struct TaskCancelCommand: AsyncParsableCommand {
 
 struct TaskOutputCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "output", abstract: "Print the full output a node sent for a task (each stream capped at 8 MiB).",
+        commandName: "output", abstract: "Print the full output a node sent for a task, as it streams from the coordinator.",
         discussion: """
         On a terminal, control characters in the output (escape sequences, carriage returns, \
         bidi overrides) are shown escaped, e.g. \\x1b; piped or redirected, and with --raw, the \
@@ -188,10 +188,21 @@ struct TaskOutputCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let data = try await connection.withClient { try await $0.send(method: .GET, path: "/v1/tasks/\(id)/output/\(node)", body: nil, timeout: .seconds(60)) }
             // A node wrote these bytes; on a terminal they could act on it rather than show.
             let escape = !raw && isatty(STDOUT_FILENO) == 1
-            FileHandle.standardOutput.write(escape ? Data(TerminalText.escapedKeepingLines(data).utf8) : data)
+            let out = FileHandle.standardOutput
+            // Streamed chunk by chunk: a delivery's output may be tens of MiB.
+            try await connection.withClient { client in
+                var escaper = TerminalText.StreamEscaper()
+                try await client.stream("/v1/tasks/\(id)/output/\(node)", timeout: .minutes(10)) { chunk in
+                    if escape {
+                        out.write(Data(escaper.feed(chunk.readableBytesView).utf8))
+                    } else {
+                        out.write(Data(chunk.readableBytesView))
+                    }
+                }
+                if escape { out.write(Data(escaper.finish().utf8)) }
+            }
         }
     }
 }

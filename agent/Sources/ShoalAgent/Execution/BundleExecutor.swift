@@ -107,7 +107,8 @@ public struct BundleExecutor: Sendable {
         let runner = StepSequenceRunner(
             steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
             bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds,
-            rendersTemplates: payload.vars != nil
+            rendersTemplates: payload.vars != nil,
+            coordinator: (try? state.loadIdentity()).flatMap { CoordinatorAddress(url: $0.coordinatorURL) }
         )
         let state = self.state
         return await runner.run { index, spec, completed in

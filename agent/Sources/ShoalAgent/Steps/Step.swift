@@ -27,10 +27,13 @@ public struct StepContext: Sendable {
     public var template: TemplateContext
     /// The step is marked `sensitive: true`: its diffs show sizes and hashes, never content.
     public var sensitive: Bool
+    /// Where the agent reaches its coordinator (nil outside a fleet), so a step can refuse to
+    /// cut it off.
+    public var coordinator: CoordinatorAddress?
 
     public init(
         nodeID: String, bundleID: String, stepIndex: Int, files: [String: Data], outputPrefix: String, remaining: Duration?,
-        template: TemplateContext? = nil, sensitive: Bool = false
+        template: TemplateContext? = nil, sensitive: Bool = false, coordinator: CoordinatorAddress? = nil
     ) {
         self.nodeID = nodeID
         self.bundleID = bundleID
@@ -40,6 +43,7 @@ public struct StepContext: Sendable {
         self.remaining = remaining
         self.template = template ?? TemplateContext(nodeID: nodeID)
         self.sensitive = sensitive
+        self.coordinator = coordinator
     }
 }
 

@@ -4,7 +4,9 @@ import ShoalCore
 /// `ufw`: default policies, incoming port rules and on/off for the ufw firewall, made so with
 /// the `ufw` command and judged from ufw's own files. Rules not listed stay unless
 /// `purge: true`. It will not turn on a default-deny firewall that has no rule letting SSH
-/// in (the operator's way back) unless told `allowNoSsh: true`. If a ufw command fails, the
+/// in (the operator's way back) unless told `allowNoSsh: true`, nor a default-deny outgoing
+/// policy with no rule letting the agent reach its coordinator unless told
+/// `allowNoCoordinator: true`. If a ufw command fails, the
 /// files are put back and ufw reloaded, so the firewall is as it was.
 public struct UfwStep: Step {
     public static let kind = "ufw"
@@ -16,6 +18,7 @@ public struct UfwStep: Step {
         var enabled: Bool?
         var purge: Bool?
         var allowNoSsh: Bool?
+        var allowNoCoordinator: Bool?
     }
 
     /// Where ufw and sshd's config live; tests give ufw a `--datadir` copy.
@@ -67,7 +70,7 @@ public struct UfwStep: Step {
         var isEmpty: Bool { add.isEmpty && delete.isEmpty && defaults.isEmpty && enable == nil }
     }
 
-    func plan(_ state: UfwState) throws -> Plan {
+    func plan(_ state: UfwState, coordinator: CoordinatorAddress? = nil) throws -> Plan {
         var plan = Plan()
         let wanted = params.rules ?? []
         for rule in wanted {
@@ -106,21 +109,8 @@ public struct UfwStep: Step {
             plan.lines.append(enabled ? "enable ufw" : "disable ufw")
         }
         try refuseLockout(state, plan)
+        try refuseCoordinatorCutOff(state, plan, coordinator: coordinator)
         return plan
-    }
-
-    /// The firewall would end up on with incoming denied: some rule must let SSH in.
-    func refuseLockout(_ state: UfwState, _ plan: Plan) throws {
-        let enabled = params.enabled ?? state.enabled
-        let incoming = params.defaultIncoming ?? state.defaultIncoming
-        guard enabled, incoming != "allow", params.allowNoSsh != true, !plan.isEmpty else { return }
-        let finalRules = state.rules.filter { rule in !plan.delete.contains { $0.commandWords == rule.commandWords } }
-            + plan.add.flatMap { $0.tuples(ipv6Enabled: state.ipv6) }
-        let ports = SshdConfig.read(main: paths.sshdConfig).ports
-        let sshOpen = ports.contains { port in finalRules.contains { $0.allowsIncomingTCP(port: port) } }
-        guard !sshOpen else { return }
-        let portText = ports.map(String.init).joined(separator: ", ")
-        throw ShoalError(.ufwWouldLockOut, "refusing: ufw would be on with incoming \(incoming) and no rule allowing SSH (tcp port \(portText), where sshd listens); add a rule like {port: \(ports.first ?? 22), proto: tcp} — or set allowNoSsh: true if the node is reached another way")
     }
 
     func run(in context: StepContext, applying: Bool) async -> StepOutcome {
@@ -129,7 +119,7 @@ public struct UfwStep: Step {
                 throw ShoalError(.ufwNotInstalled, "ufw is not installed (no \(paths.ufw)); add an apt step for ufw first")
             }
             let before = try UfwState.read(files)
-            let plan = try plan(before)
+            let plan = try plan(before, coordinator: context.coordinator)
             guard !plan.isEmpty else {
                 return StepOutcome(status: .unchanged, message: "ufw is as wanted (\(before.enabled ? "enabled" : "disabled"), incoming \(before.defaultIncoming), \(before.rules.count) rule entries)")
             }
@@ -146,7 +136,7 @@ public struct UfwStep: Step {
             let after = try UfwState.read(files)
             let diff = describe(before: before, after: after) + plan.lines.map { "# \($0)\n" }.joined()
             // ufw answers "Could not delete non-existent rule" with status 0; the files are the truth.
-            if let leftover = try? self.plan(after), !leftover.isEmpty {
+            if let leftover = try? self.plan(after, coordinator: context.coordinator), !leftover.isEmpty {
                 return StepOutcome(status: .failed, errorCode: .ufwCommandFailed, message: "ufw commands ran but the rules still differ: " + leftover.lines.joined(separator: "; "), diff: diff)
             }
             return StepOutcome(status: .changed, message: plan.lines.joined(separator: "; "), diff: diff)

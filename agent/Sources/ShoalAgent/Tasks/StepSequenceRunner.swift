@@ -16,12 +16,15 @@ public struct StepSequenceRunner: Sendable {
     /// Task files render `{{...}}` in string parameters; a plain `--command` is sent verbatim
     /// (its braces belong to the shell or to tools like `docker inspect -f`).
     public var rendersTemplates: Bool
+    /// Where the agent reaches its coordinator, handed to each step.
+    public var coordinator: CoordinatorAddress?
 
     public init(
         steps: [StepSpec], handlers: [StepSpec] = [], files: [String: Data] = [:], checkMode: Bool, template: TemplateContext,
-        bundleID: String, outputDirectory: String, timeoutSeconds: Int, rendersTemplates: Bool = true
+        bundleID: String, outputDirectory: String, timeoutSeconds: Int, rendersTemplates: Bool = true, coordinator: CoordinatorAddress? = nil
     ) {
         self.rendersTemplates = rendersTemplates
+        self.coordinator = coordinator
         self.steps = steps
         self.handlers = handlers
         self.files = files
@@ -111,7 +114,7 @@ public struct StepSequenceRunner: Sendable {
             let context = StepContext(
                 nodeID: template.nodeID, bundleID: bundleID, stepIndex: index, files: files,
                 outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining, template: template,
-                sensitive: spec.sensitive == true
+                sensitive: spec.sensitive == true, coordinator: coordinator
             )
             return checkMode ? await step.check(in: context) : await step.apply(in: context)
         } catch let error as ShoalError {

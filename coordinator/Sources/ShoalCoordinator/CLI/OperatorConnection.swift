@@ -14,6 +14,9 @@ public struct OperatorConnection: Sendable {
     /// the operator config's `signing_key`, or `~/.shoal/FLEET/operator.key` for `--data-dir`
     /// (where `coordinator init` puts the admin's).
     public var signingKeyPath: String?
+    /// Where the certificate came from (`operator renew` writes the renewed one there).
+    public var certificateFile: String
+    public var keyFile: String
 
     /// `~/.config/shoal/operator.yaml` or `--operator-config`:
     /// `url`, `ca_file`, `certificate_file`, `key_file`.
@@ -38,7 +41,8 @@ public struct OperatorConnection: Sendable {
             return OperatorConnection(
                 url: override ?? form.url, caPEM: try SecureFile.read(form.caFile),
                 certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile),
-                signingKeyPath: form.signingKey
+                signingKeyPath: form.signingKey,
+                certificateFile: form.certificateFile, keyFile: form.keyFile
             )
         }
         guard let dataDir else {
@@ -52,7 +56,8 @@ public struct OperatorConnection: Sendable {
         return OperatorConnection(
             url: override ?? config.advertiseURL, caPEM: try SecureFile.read(paths.caCertificate),
             certificatePEM: try SecureFile.read(paths.adminCertificate), keyPEM: try SecureFile.read(paths.adminKey),
-            signingKeyPath: AdminKeys.defaultFolder(fleet: config.fleetName) + "/operator.key"
+            signingKeyPath: AdminKeys.defaultFolder(fleet: config.fleetName) + "/operator.key",
+            certificateFile: paths.adminCertificate, keyFile: paths.adminKey
         )
     }
 

@@ -58,8 +58,11 @@ public struct FleetInitializer: Sendable {
         let serverKey = P256.Signing.PrivateKey()
         let serverCertificate = try ca.issueServerCertificate(publicKey: serverKey.publicKey, names: names)
         let adminKey = NodeKey()
+        let adminIdentity = PeerIdentity(role: .admin, name: "admin")
+        let adminIssued = Date()
         let adminCertificate = try ca.issueClientCertificate(
-            publicKey: .init(adminKey.privateKey.publicKey), identity: PeerIdentity(role: .admin, name: "admin"), validity: 365 * 86400
+            publicKey: .init(adminKey.privateKey.publicKey), identity: adminIdentity,
+            validity: TimeInterval(OperatorCreateRequest.defaultValidityDays * 86400), now: adminIssued
         )
         let signingKey = BundleSigningKey()
 
@@ -73,6 +76,11 @@ public struct FleetInitializer: Sendable {
         try SecureFile.write(signingKey.publicKey.publicKey + "\n", to: paths.bundleSigningPublicKey, mode: 0o644)
         try SecureFile.write(try config.yamlText(), to: paths.config, mode: 0o644)
         let store = try SQLiteFleetStore(path: paths.database)
+        // The admin credential is listed and revocable like any other; renewed with 'operator renew --data-dir'.
+        try store.recordInitialCredential(
+            OperatorCredentialRecord(certificate: adminCertificate, identity: adminIdentity, issuedAt: adminIssued, issuedBy: "coordinator init"),
+            audit: AuditRecord(at: adminIssued, actor: "coordinator init", action: "operator.create", detail: "admin admin, serial \(adminCertificate.serialHex), \(OperatorCreateRequest.defaultValidityDays) days")
+        )
         chmod(paths.database, 0o600)
         var summary = Summary(
             caFingerprint: try ca.certificate.fingerprint, serverNames: names, bundleKeyID: signingKey.publicKey.keyID, fleetName: config.fleetName

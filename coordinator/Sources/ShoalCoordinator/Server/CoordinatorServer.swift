@@ -20,13 +20,14 @@ public enum CoordinatorServer {
         let limits = fleet.config.resolvedLimits
         let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerIdentityMiddleware())
+        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
         EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
         ScheduleRoutes(fleet: fleet).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
+        OperatorCredentialRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(

@@ -75,6 +75,17 @@ public protocol FleetStore: Sendable {
     func recordScheduleRun(_ run: ScheduleRunRecord, nextRunAt: Date, startedTaskID: String?) async throws
     func scheduleRuns(name: String, limit: Int) async throws -> [ScheduleRunRecord]
 
+    // Operator credentials (SQLiteFleetStore+Operators.swift)
+    /// Records an operator certificate; one whose serial is already recorded is left as it is.
+    func recordOperatorCredential(_ record: OperatorCredentialRecord) async throws
+    func operatorCredential(serial: String) async throws -> OperatorCredentialRecord?
+    /// Every recorded operator credential, by name, then oldest first.
+    func operatorCredentials() async throws -> [OperatorCredentialRecord]
+    /// Revokes every unrevoked credential named `name`, or the one with `serial`, and returns
+    /// them (none when all were revoked already). `request.not_found` when nothing has that
+    /// name or serial; `request.conflict`, changing nothing, when no active admin would remain.
+    func revokeOperatorCredentials(name: String?, serial: String?, by: String, now: Date) async throws -> [OperatorCredentialRecord]
+
     // Audit
     func audit(_ record: AuditRecord) async throws
 

@@ -75,6 +75,19 @@ struct UfwTuple: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Whether this rule lets new connections out to `port` over `proto` reach `address`
+    /// (nil: whatever its destination).
+    func allowsOutgoing(port: Int, proto wanted: String, to address: String?) -> Bool {
+        guard ["allow", "limit", "allow_log", "allow_log-all", "limit_log", "limit_log-all"].contains(action),
+              direction == "out" || direction.hasPrefix("out_"), proto == wanted || proto == "any", dapp == nil else { return false }
+        if let address, !IPAddressText.contains(network: dst, address: address) { return false }
+        return dport == "any" || dport.split(separator: ",").contains { part in
+            let bounds = part.split(separator: ":").compactMap { Int($0) }
+            if bounds.count == 2 { return (bounds[0]...max(bounds[0], bounds[1])).contains(port) }
+            return bounds.first == port
+        }
+    }
+
     /// ufw command words naming this rule (for `ufw delete …`), from its tuple.
     var commandWords: [String] {
         var words: [String] = []
@@ -100,8 +113,9 @@ struct UfwTuple: Sendable, Equatable, Hashable {
     /// A readable one-liner for messages: "allow 22/tcp from any".
     var summary: String {
         let port = dapp ?? (proto == "any" ? dport : "\(dport)/\(proto)")
-        let from = src == Self.anyAddress(ipv6: ipv6) ? "anywhere" : src
-        return "\(action) \(port) from \(from)\(ipv6 ? " (v6)" : "")" + (comment.map { " # \($0)" } ?? "")
+        let any = Self.anyAddress(ipv6: ipv6)
+        let peer = direction.hasPrefix("out") ? "out \(port) to \(dst == any ? "anywhere" : dst)" : "\(port) from \(src == any ? "anywhere" : src)"
+        return "\(action) \(peer)\(ipv6 ? " (v6)" : "")" + (comment.map { " # \($0)" } ?? "")
     }
 
     static func hexDecode(_ hex: String) -> String? {

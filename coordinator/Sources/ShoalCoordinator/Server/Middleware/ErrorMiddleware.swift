@@ -37,7 +37,7 @@ struct ErrorMiddleware: RouterMiddleware {
         switch code {
         case .badRequest, .invalidArgument, .csrInvalid, .stepInvalid, .stepUnknownKind, .taskInvalid, .taskFileMissing, .bundleFileMissing, .stepUndefinedVariable: .badRequest
         case .clientCertificateRequired, .tokenInvalid, .tokenExpired: .unauthorized
-        case .forbidden, .nodeRevoked, .certificateSuperseded: .forbidden
+        case .forbidden, .nodeRevoked, .certificateSuperseded, .certificateRevoked: .forbidden
         case .certificateExpired: .unauthorized
         case .tokenUsedUp, .conflict, .trustMissing: .conflict
         case .trustMalformed, .trustBadSignature, .trustRollback, .trustExpired, .trustWrongFleet, .trustRootMismatch, .taskExpired,

@@ -7,9 +7,11 @@ import X509
 /// Reads the client certificate TLS verified against the fleet CA (if one was presented)
 /// and puts the identity it names into the context. TLS checked the certificate's dates at
 /// the handshake; a kept-alive connection can outlive them, so they are checked again on
-/// every request. Otherwise it refuses nothing by itself: routes say what they require.
+/// every request, and an operator certificate against the store (revoked: refused). Otherwise
+/// it refuses nothing by itself: routes say what they require.
 struct PeerIdentityMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
+    let operators: OperatorCredentialCheck
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -18,9 +20,13 @@ struct PeerIdentityMiddleware: RouterMiddleware {
            let certificate = try? Certificate(derEncoded: der) {
             let now = Date()
             guard certificate.notValidAfter > now, certificate.notValidBefore <= now else {
-                throw ShoalError(.certificateExpired, "the client certificate is valid only from \(Timestamp.format(certificate.notValidBefore)) to \(Timestamp.format(certificate.notValidAfter)); renew it (nodes renew by themselves; operators: 'coordinator operator create')")
+                throw ShoalError(.certificateExpired, "the client certificate is valid only from \(Timestamp.format(certificate.notValidBefore)) to \(Timestamp.format(certificate.notValidAfter)); nodes renew by themselves; an operator renews before expiry ('coordinator operator renew') and after it needs a new one from an admin ('coordinator operator create')")
             }
-            context.peer = PeerIdentity(certificate: certificate)
+            let peer = PeerIdentity(certificate: certificate)
+            if let peer, peer.role.isOperator {
+                try await operators.check(certificate, identity: peer)
+            }
+            context.peer = peer
             context.peerSerial = certificate.serialHex
             context.peerPublicKey = certificate.publicKey
         }

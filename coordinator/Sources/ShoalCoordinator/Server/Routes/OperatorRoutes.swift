@@ -6,6 +6,7 @@ import ShoalCore
 
 /// Operator routes: nodes, tokens, tasks. Reads need any operator role; changes need
 /// `operator` or `admin`; tokens need `admin`. Every change is written to the audit log.
+/// Operator credentials have their own routes (`OperatorCredentialRoutes`).
 struct OperatorRoutes: Sendable {
     let fleet: Fleet
     let engine: RolloutEngine
@@ -57,29 +58,6 @@ struct OperatorRoutes: Sendable {
             try await fleet.store.audit(AuditRecord(at: Date(), actor: peer.description, action: "node.revoke", detail: "node \(id) (\(node.hostname))"))
             engine.nudge()
             return try JSONResponse.make(node.view)
-        }
-        admin.post("operators") { request, context in
-            let body = try await request.decodeJSON(OperatorCreateRequest.self, limit: limit)
-            let peer = try context.requirePeer()
-            guard body.role.isOperator else {
-                throw ShoalError(.invalidArgument, "role must be admin, operator or viewer; nodes get certificates by enrolling")
-            }
-            try LabelText.validateKeySyntax(body.name, what: "operator name")
-            guard (1...3650).contains(body.validityDays) else {
-                throw ShoalError(.invalidArgument, "validity must be 1 to 3650 days, got \(body.validityDays)")
-            }
-            let csr = try CertificateSigningRequest.parse(pem: body.csr)
-            let certificate = try fleet.ca.issueClientCertificate(
-                csr: csr, identity: PeerIdentity(role: body.role, name: body.name), validity: TimeInterval(body.validityDays * 86400)
-            )
-            try await fleet.store.audit(AuditRecord(
-                at: Date(), actor: peer.description, action: "operator.create",
-                detail: "\(body.role.rawValue) \(body.name), serial \(certificate.serialHex), \(body.validityDays) days"
-            ))
-            return try JSONResponse.make(
-                OperatorCreateResponse(certificate: try certificate.pemText, caCertificate: fleet.caPEM, url: fleet.config.advertiseURL),
-                status: .created
-            )
         }
         admin.post("tokens") { request, context in
             let body = try await request.decodeJSON(TokenCreateRequest.self, limit: limit)

@@ -132,6 +132,9 @@ enum SQLiteMigrations {
             }
             try db.alter(table: "schedules") { t in t.add(column: "statementJSON", .text) }
         }
+        migrator.registerMigration("v5-operator-credentials") { db in
+            try SQLiteMigrations.operatorCredentials(db)
+        }
         return migrator
     }
 }
