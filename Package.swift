@@ -154,3 +154,24 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer harnesses (fuzz/Sources), one executable each, on ShoalCore and nothing of the
+// agent or coordinator. With SHOAL_FUZZ=1 the package is ShoalCore and the harnesses only, so
+// scripts/fuzz.sh builds exactly them, with -sanitize=fuzzer,address, in its own scratch path.
+// libFuzzer supplies `main`, so they would not link in a normal build, which stays as it was.
+if Context.environment["SHOAL_FUZZ"] == "1" {
+    let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+    let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+    let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzBundle", []), ("FuzzSelector", []), ("FuzzTaskFile", []), ("FuzzAgentBody", [x509, crypto]), ("FuzzCSR", [x509]),
+    ]
+    package.products = []
+    package.targets = package.targets.filter { $0.name == "ShoalCore" }
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/Sources/FuzzSupport"))
+    for harness in harnesses {
+        package.targets.append(.executableTarget(
+            name: harness.name, dependencies: ["ShoalCore", "FuzzSupport"] + harness.dependencies,
+            path: "fuzz/Sources/\(harness.name)", swiftSettings: strict
+        ))
+    }
+}

@@ -145,7 +145,7 @@ import Testing
         await #expect(throws: (any Error).self) {
             try await store.insertSchedule(schedule("nightly"), audit: .test("schedule.add"))
         }
-        #expect(try await store.schedules().isEmpty)
+        #expect(try await store.schedules().readable.isEmpty)
         #expect(try await store.auditHead() == before)
 
         try tamper("DROP TRIGGER audit_fails")

@@ -108,7 +108,7 @@ import Testing
         #expect(runs.map(\.scheduleName) == ["backup"])
         #expect(runs.first?.outcome == "started")
         // It can still be removed.
-        #expect(try await fleet.store.deleteSchedule(name: "huge"))
+        #expect(try await fleet.store.deleteSchedule(name: "huge", audit: .test("schedule.remove")))
         #expect(try await fleet.store.schedules().broken.isEmpty)
     }
 

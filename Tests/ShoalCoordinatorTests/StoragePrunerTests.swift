@@ -23,7 +23,7 @@ import Testing
         try await store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 2, usesCount: 0, labelsJSON: "{}", createdBy: "test"
-        ))
+        ), audit: .test("token.create"))
         for id in ["n-a", "n-b"] {
             _ = try await store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node(id, $0) }
         }
@@ -42,7 +42,7 @@ import Testing
     func addTask(_ id: String, finishedDaysAgo: Double?, padding: Int = 0, outputBytes: Int = 100) async throws {
         let request = "{\"pad\":\"\(String(repeating: "x", count: padding))\"}"
         let task = TaskRecord(id: id, name: id, createdAt: daysAgo(200), createdBy: "test", requestJSON: request, total: 1)
-        try await store.createTask(task, deliveries: [DeliveryRecord(id: "b-" + id, taskID: id, nodeID: "n-a", position: 0, isCanary: false, createdAt: daysAgo(200))])
+        try await store.createTask(task, deliveries: [DeliveryRecord(id: "b-" + id, taskID: id, nodeID: "n-a", position: 0, isCanary: false, createdAt: daysAgo(200))], audit: .test("task.create"))
         #expect(try await store.setRolloutStatus(taskID: id, to: .running, reason: nil, now: daysAgo(200)))
         if let finishedDaysAgo {
             #expect(try await store.setRolloutStatus(taskID: id, to: .succeeded, reason: nil, now: daysAgo(finishedDaysAgo)))

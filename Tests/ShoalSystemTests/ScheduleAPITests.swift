@@ -66,7 +66,7 @@ struct ScheduleAPITests {
             // Rows an older coordinator let in: a name with a slash, a date it cannot read back.
             let store = try SQLiteFleetStore(path: fleet.dataDir + "/fleet.db")
             let request = try Self.task([Self.okStep]).jsonText()
-            try await store.insertSchedule(ScheduleRecord(name: "../etc", cron: "@every 1h", requestJSON: request, createdAt: Date(), createdBy: "old", nextRunAt: Date().addingTimeInterval(3600)))
+            try await store.insertSchedule(ScheduleRecord(name: "../etc", cron: "@every 1h", requestJSON: request, createdAt: Date(), createdBy: "old", nextRunAt: Date().addingTimeInterval(3600)), audit: AuditEntry(actor: "old", role: "admin", action: "schedule.add", result: "added"))
             try await store.pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO schedules (name, cron, requestJSON, createdAt, createdBy, nextRunAt)

@@ -27,10 +27,11 @@ public struct DSSEEnvelope: Codable, Sendable, Equatable {
         self.signatures = signatures
     }
 
-    /// The decoded payload bytes, or `bundle.malformed` if the base64 is broken.
+    /// The decoded payload bytes, or `bundle.malformed` if the base64 is broken or not in its
+    /// canonical spelling (one envelope, one serialization: nothing in it changes unnoticed).
     public func payloadBytes() throws -> Data {
-        guard let data = Data(base64Encoded: payload) else {
-            throw ShoalError(.bundleMalformed, "the envelope's payload is not valid base64")
+        guard let data = Data(canonicalBase64: payload) else {
+            throw ShoalError(.bundleMalformed, "the envelope's payload is not canonical base64 (standard alphabet, padded, unused bits zero)")
         }
         return data
     }

@@ -13,8 +13,11 @@ extension TerminalText {
 
         /// The escaped text that is complete after `bytes` arrived.
         public mutating func feed(_ bytes: some Sequence<UInt8>) -> String {
+            // Everything held back has no line end (it would have gone out), so only the new
+            // bytes are searched: linear in the stream, however it is chunked.
+            let start = pending.count
             pending.append(contentsOf: bytes)
-            var cut = pending.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            var cut = pending[start...].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
             if cut == 0, pending.count >= Self.flushBytes {
                 // No line end in sight: stop before the last character's lead byte.
                 cut = pending.count

@@ -8,7 +8,7 @@ extension DSSEEnvelope {
         var verified: Set<String> = []
         for signature in signatures {
             guard let key = keys.first(where: { $0.keyID == signature.keyid }), !verified.contains(key.keyID),
-                  let raw = Data(base64Encoded: signature.sig), key.verify(signature: raw, for: pae) else { continue }
+                  let raw = Data(canonicalBase64: signature.sig), key.verify(signature: raw, for: pae) else { continue }
             verified.insert(key.keyID)
         }
         return verified

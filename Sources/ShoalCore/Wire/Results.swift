@@ -24,7 +24,8 @@ public struct CapturedOutput: Codable, Sendable, Equatable {
     /// The whole text when nothing was dropped, else head, a marker, and tail.
     public var text: String {
         if tail.isEmpty { return head }
-        let dropped = totalBytes - Data(head.utf8).count - Data(tail.utf8).count
+        // totalBytes comes from the node: a negative one must not overflow the subtraction.
+        let dropped = max(0, totalBytes) - Data(head.utf8).count - Data(tail.utf8).count
         return dropped > 0 ? head + "\n… [\(dropped) bytes omitted] …\n" + tail : head + tail
     }
 
