@@ -92,8 +92,9 @@ final class TestDockerDaemon: Sendable {
     }
 
     /// Imports a one-binary busybox image (no registry needed) as `shoal-test/busybox:1`;
-    /// a `marker` file makes it a different image under the same tag.
-    func importBusyboxImage(marker: String? = nil) async throws {
+    /// a `marker` file makes it a different image under the same tag. `changes` are
+    /// Dockerfile instructions for the image (`VOLUME /data`), as `docker import --change`.
+    func importBusyboxImage(marker: String? = nil, tag: String = imageTag, changes: [String] = []) async throws {
         let rootfs = root + "/rootfs-\(marker ?? "plain")"
         try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
         if let marker {
@@ -111,7 +112,7 @@ final class TestDockerDaemon: Sendable {
         tar.waitUntilExit()
         guard tar.terminationStatus == 0 else { throw ShoalError(.internalError, "tar of the test rootfs failed") }
         let data = try Data(contentsOf: URL(fileURLWithPath: tarball))
-        try await client.importImage(tarball: data, repository: Self.imageRepository, tag: Self.imageTag)
+        try await client.importImage(tarball: data, repository: Self.imageRepository, tag: tag, changes: changes)
     }
 
     /// Stops everything this daemon started and removes its folder.

@@ -7,6 +7,8 @@ public struct DockerContainerInspect: Decodable, Sendable {
     public var state: State
     public var config: Config
     public var hostConfig: HostConfig
+    /// What is mounted where, volumes from the image's `VOLUME` included.
+    public var mounts: [DockerContainerMount]?
 
     public struct State: Decodable, Sendable {
         public var status: String
@@ -55,5 +57,6 @@ public struct DockerContainerInspect: Decodable, Sendable {
         case state = "State"
         case config = "Config"
         case hostConfig = "HostConfig"
+        case mounts = "Mounts"
     }
 }

@@ -53,9 +53,11 @@ public struct DockerEngineClient: Sendable {
         try await streamingRequest(.POST, "/images/create?\(query)", body: nil, contentType: nil, timeout: timeout)
     }
 
-    /// `POST /images/create?fromSrc=-`: makes an image from a root filesystem tarball.
-    public func importImage(tarball: Data, repository: String, tag: String, timeout: Duration = .seconds(120)) async throws {
+    /// `POST /images/create?fromSrc=-`: makes an image from a root filesystem tarball;
+    /// `changes` are Dockerfile instructions applied to it (`VOLUME /data`), as `docker import --change`.
+    public func importImage(tarball: Data, repository: String, tag: String, changes: [String] = [], timeout: Duration = .seconds(120)) async throws {
         let query = "fromSrc=-&repo=\(Self.queryValue(repository))&tag=\(Self.queryValue(tag))"
+            + changes.map { "&changes=\(Self.queryValue($0))" }.joined()
         try await streamingRequest(.POST, "/images/create?\(query)", body: tarball, contentType: "application/x-tar", timeout: timeout)
     }
 
@@ -90,7 +92,8 @@ public struct DockerEngineClient: Sendable {
         _ = try await request(.POST, "/containers/\(Self.pathComponent(id))/rename?name=\(Self.queryValue(name))", timeout: .seconds(30))
     }
 
-    /// `DELETE /containers/{id}?force=true`; a container already gone is fine.
+    /// `DELETE /containers/{id}?force=true`; a container already gone is fine. Its volumes,
+    /// anonymous ones included, are kept (no `v=true`): data is never removed with a container.
     public func removeContainer(_ id: String) async throws {
         _ = try await request(.DELETE, "/containers/\(Self.pathComponent(id))?force=true", timeout: .seconds(60), allowNotFound: true)
     }

@@ -26,8 +26,11 @@ public struct DockerContainerStepParams: Codable, Sendable {
     public var socket: String?
     /// Seconds between SIGTERM and SIGKILL when stopping the container (default 10).
     public var stopTimeout: Int?
+    /// On recreate, give the new container fresh anonymous volumes instead of carrying the
+    /// old container's over (default false). The old volumes stay on the node.
+    public var dropAnonymousVolumes: Bool?
 
-    public init(name: String, image: String? = nil, command: [String]? = nil, env: [String: String]? = nil, ports: [String]? = nil, volumes: [String]? = nil, restartPolicy: String? = nil, gpus: DockerGPURequest? = nil, networkMode: String? = nil, labels: [String: String]? = nil, state: String? = nil, pull: String? = nil, socket: String? = nil, stopTimeout: Int? = nil) {
+    public init(name: String, image: String? = nil, command: [String]? = nil, env: [String: String]? = nil, ports: [String]? = nil, volumes: [String]? = nil, restartPolicy: String? = nil, gpus: DockerGPURequest? = nil, networkMode: String? = nil, labels: [String: String]? = nil, state: String? = nil, pull: String? = nil, socket: String? = nil, stopTimeout: Int? = nil, dropAnonymousVolumes: Bool? = nil) {
         self.name = name
         self.image = image
         self.command = command
@@ -42,6 +45,7 @@ public struct DockerContainerStepParams: Codable, Sendable {
         self.pull = pull
         self.socket = socket
         self.stopTimeout = stopTimeout
+        self.dropAnonymousVolumes = dropAnonymousVolumes
     }
 }
 
@@ -53,6 +57,8 @@ public struct DockerContainerStepParams: Codable, Sendable {
 /// `DockerContainerConfiguration`), and a container whose image id differs from the local
 /// image of that reference (after a pull) is recreated too. Images are pulled before
 /// anything is touched, so an image that cannot be had leaves the node as it was.
+/// A recreate carries the old container's anonymous volumes over (see
+/// `DockerAnonymousVolumePlan`), so data in an image's `VOLUME` survives a config change.
 public struct DockerContainerStep: Step {
     public static let kind = "docker_container"
     public static let defaultPullTimeout: Duration = .seconds(1800)
@@ -189,12 +195,14 @@ public struct DockerContainerStep: Step {
 
         let changes = differences(existing, configuration, image: image)
         if !changes.isEmpty {
-            let diff = "recreate container \(params.name) (id \(existing.id.prefix(12))):\n" + changes.map { "  \($0)\n" }.joined()
+            let volumes = DockerAnonymousVolumePlan(old: existing, configuration: configuration, dropping: params.dropAnonymousVolumes ?? false)
+            if let refusal = volumes.refusal(container: params.name) { throw refusal }
+            let diff = "recreate container \(params.name) (id \(existing.id.prefix(12))):\n" + (changes + volumes.diffLines).map { "  \($0)\n" }.joined()
             guard applying else {
-                return StepOutcome(status: .changed, message: (notes + ["would recreate container \(params.name): \(changes.joined(separator: "; "))"]).joined(separator: "; "), diff: diff)
+                return StepOutcome(status: .changed, message: (notes + ["would recreate container \(params.name): \(changes.joined(separator: "; "))"] + volumes.notes(applying: false)).joined(separator: "; "), diff: diff)
             }
-            let id = try await replace(existing, with: configuration)
-            return StepOutcome(status: .changed, message: (notes + ["recreated container \(params.name) (id \(existing.id.prefix(12)) → \(id.prefix(12))): \(changes.joined(separator: "; "))"]).joined(separator: "; "), diff: diff)
+            let id = try await replace(existing, with: configuration, carrying: volumes.binds)
+            return StepOutcome(status: .changed, message: (notes + ["recreated container \(params.name) (id \(existing.id.prefix(12)) → \(id.prefix(12))): \(changes.joined(separator: "; "))"] + volumes.notes(applying: true)).joined(separator: "; "), diff: diff)
         }
 
         // Same configuration: only the running state may need a nudge.
@@ -237,8 +245,12 @@ public struct DockerContainerStep: Step {
         return changes
     }
 
-    func create(_ configuration: DockerContainerConfiguration) async throws -> String {
-        let id = try await client.createContainer(name: params.name, body: configuration.createBody)
+    /// `extraBinds` mount volumes carried over from a replaced container; they are not part
+    /// of the configuration (nor its hash), so carrying them never causes a recreate.
+    func create(_ configuration: DockerContainerConfiguration, extraBinds: [String] = []) async throws -> String {
+        var body = configuration.createBody
+        body.hostConfig.binds += extraBinds
+        let id = try await client.createContainer(name: params.name, body: body)
         if state == .started {
             try await client.startContainer(id)
         }
@@ -248,14 +260,16 @@ public struct DockerContainerStep: Step {
     /// Recreates without losing the service on a failed create: the old container is stopped
     /// (its ports freed) and set aside under another name, the new one is created and started,
     /// and only then is the old one removed. On failure the old one is put back as it was.
-    func replace(_ existing: DockerContainerInspect, with configuration: DockerContainerConfiguration) async throws -> String {
+    /// The old one is removed without its volumes (no `v=true`): carried anonymous volumes
+    /// live on in the new container, dropped ones stay on the node.
+    func replace(_ existing: DockerContainerInspect, with configuration: DockerContainerConfiguration, carrying binds: [String]) async throws -> String {
         if existing.state.running {
             try await client.stopContainer(existing.id, graceSeconds: stopGrace)
         }
         let aside = "\(params.name)-shoal-replaced-\(Self.shortID(existing.id))"
         try await client.renameContainer(existing.id, to: aside)
         do {
-            let id = try await create(configuration)
+            let id = try await create(configuration, extraBinds: binds)
             try await client.removeContainer(existing.id)
             return id
         } catch {
