@@ -29,6 +29,8 @@ readonly privileged=(
   "ShoalAgentTests GroupStepTests|the real groupadd on a copy of /etc/gshadow (passwd), root"
   "ShoalAgentTests SshHardeningStepTests|sshd -t (openssh-server) and a copy of /etc/shadow, root"
   "ShoalAgentTests UfwStepTests|the real ufw (ufw), root"
+  "ShoalAgentTests UfwOutgoingGuardTests|the real ufw (ufw), root"
+  "ShoalAgentTests DockerContainerAnonymousVolumeTests|a private dockerd (docker.io, busybox-static), root"
   "ShoalAgentTests SymlinkSafetyTests|chown to another user and useradd on copied account files, root"
   "ShoalAgentTests SysctlStepTests|writes its sysctl.d file owned by root, root"
   "ShoalSystemTests TestbedTests|real systemd nodes: systemd-nspawn, debootstrap, network namespaces, root"
