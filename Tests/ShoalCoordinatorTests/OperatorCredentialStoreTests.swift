@@ -101,6 +101,16 @@ import Testing
         #expect(try await store.operatorCredential(serial: "02")?.revokedAt == nil)
     }
 
+    @Test func aRenewalOfACredentialRevokedMeanwhileIsRefusedAndRecordsNothing() async throws {
+        try await add("a1", "admin", .admin)
+        try await add("r1", "rita", .operator)
+        _ = try await revoke(name: "rita", serial: nil, by: "admin admin", now: now)
+        let before = try await auditActions()
+        await #expect(throws: ShoalError.self) { try await self.add("r2", "rita", .operator, renewalOf: "r1") }
+        #expect(try await store.operatorCredential(serial: "r2") == nil)
+        #expect(try await auditActions() == before)
+    }
+
     @Test func anUnknownNameOrSerialIsNotFound() async throws {
         try await add("01", "otto", .operator)
         #expect(await code { _ = try await revoke(name: "nobody", serial: nil, by: "a", now: now) } == .notFound)

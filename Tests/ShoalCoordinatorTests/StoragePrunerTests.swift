@@ -39,12 +39,24 @@ import Testing
 
     /// A task with one delivery on n-a, `padding` bytes of request, and `outputBytes` of
     /// output; finished `finishedDaysAgo` days ago, or left running when nil.
-    func addTask(_ id: String, finishedDaysAgo: Double?, padding: Int = 0, outputBytes: Int = 100) async throws {
+    /// `deliveryOpen` leaves its delivery pending even when the rollout finished (a rollout
+    /// can end `failed` with work still out); `signedUntil` stores an operator statement.
+    func addTask(
+        _ id: String, finishedDaysAgo: Double?, padding: Int = 0, outputBytes: Int = 100, deliveryOpen: Bool = false, signedUntil: Date? = nil
+    ) async throws {
         let request = "{\"pad\":\"\(String(repeating: "x", count: padding))\"}"
-        let task = TaskRecord(id: id, name: id, createdAt: daysAgo(200), createdBy: "test", requestJSON: request, total: 1)
+        var task = TaskRecord(id: id, name: id, createdAt: daysAgo(200), createdBy: "test", requestJSON: request, total: 1)
+        if let signedUntil {
+            let body = TaskCreateRequest(name: id, steps: [try StepSpec(kind: "command", encoding: CommandStepParams(argv: ["/bin/true"]))], selector: "", timeoutSeconds: 30)
+            let statement = try TaskStatement(taskID: id, operatorName: "op", issuedAt: daysAgo(200), expiresAt: signedUntil, request: body).signed(with: BundleSigningKey())
+            task.statementJSON = String(decoding: try WireCoding.encode(statement), as: UTF8.self)
+        }
         try await store.createTask(task, deliveries: [DeliveryRecord(id: "b-" + id, taskID: id, nodeID: "n-a", position: 0, isCanary: false, createdAt: daysAgo(200))], audit: .test("task.create"))
         #expect(try await store.setRolloutStatus(taskID: id, to: .running, reason: nil, now: daysAgo(200)))
         if let finishedDaysAgo {
+            if !deliveryOpen {
+                try await store.pool.write { db in try db.execute(sql: "UPDATE deliveries SET status = 'succeeded' WHERE taskID = ?", arguments: [id]) }
+            }
             #expect(try await store.setRolloutStatus(taskID: id, to: .succeeded, reason: nil, now: daysAgo(finishedDaysAgo)))
         }
         if outputBytes > 0 {
@@ -97,6 +109,20 @@ import Testing
         #expect(folders() == ["t-4", "t-open"])
         #expect(report.tasks == 2)
         #expect(report.outputFolders == 3)
+    }
+
+    @Test func aTaskWithWorkStillOutOrAStillValidSignatureIsKept() async throws {
+        try await addTask("t-out", finishedDaysAgo: 100, deliveryOpen: true)
+        try await addTask("t-signed", finishedDaysAgo: 100, padding: 5000, signedUntil: now.addingTimeInterval(3600))
+        try await addTask("t-expired", finishedDaysAgo: 100, signedUntil: daysAgo(99))
+        // Neither age nor a size cap takes the first two; the store refuses them too.
+        let report = try await pruner { $0.resultsMaxBytes = 1 }.pass(now: now)
+        #expect(try await taskIDs() == ["t-out", "t-signed"])
+        #expect(report.tasks == 1)
+        #expect(try await store.deleteFinishedTasks(ids: ["t-out"]) == 0)
+        // Once the signature has expired, a replay is refused by intake, and the row may go.
+        #expect(try await pruner().pass(now: now.addingTimeInterval(7200)).tasks == 1)
+        #expect(try await taskIDs() == ["t-out"])
     }
 
     @Test func eventsAndScheduleRunsGoByAgeAndByCountNewestKept() async throws {

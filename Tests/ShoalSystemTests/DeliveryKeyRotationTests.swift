@@ -36,6 +36,9 @@ struct DeliveryKeyRotationTests {
             fleet.stopCoordinator()
             try await fleet.startCoordinator()
             _ = try await fleet.waitForReady(["rotor"])
+            let audited = try fleet.cli(["audit", "list", "--json", "--action", "delivery_key.activate"])
+            #expect(audited.stdout.contains(new.publicKey.keyID) && audited.stdout.contains(old.publicKey.keyID), "\(audited.stdout) \(audited.stderr)")
+            #expect(try fleet.cli(["audit", "verify"]).status == 0)
 
             // New work is signed with the new key and runs.
             let run = try fleet.cli(["task", "run", "--command", "true", "--wait", "--json"])

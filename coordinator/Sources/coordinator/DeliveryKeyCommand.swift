@@ -69,10 +69,19 @@ struct DeliveryKeyCommand: AsyncParsableCommand {
                     throw ShoalError(.trustMissing, "trust document v\(document.version) does not list \(next.publicKey.keyID) yet; have a root holder run 'coordinator root add-delivery-key --key \(paths.nextBundleSigningPublicKey)' first")
                 }
                 let retired = dataDir + "/bundle-signing.retired-\(old.publicKey.keyID.replacingOccurrences(of: "sha256:", with: "").prefix(12)).key"
-                try FileManager.default.moveItem(atPath: paths.bundleSigningKey, toPath: retired)
-                try FileManager.default.moveItem(atPath: paths.nextBundleSigningKey, toPath: paths.bundleSigningKey)
-                try? FileManager.default.removeItem(atPath: paths.bundleSigningPublicKey)
-                try FileManager.default.moveItem(atPath: paths.nextBundleSigningPublicKey, toPath: paths.bundleSigningPublicKey)
+                // Keep a copy of the old key first, then rename the new one over it: at every
+                // moment bundle-signing.key holds a whole key, old or new.
+                try SecureFile.write(old.fileText, to: retired)
+                for (from, to) in [(paths.nextBundleSigningKey, paths.bundleSigningKey), (paths.nextBundleSigningPublicKey, paths.bundleSigningPublicKey)] {
+                    guard rename(from, to) == 0 else {
+                        throw ShoalError(.storage, "cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+                    }
+                }
+                try await store.appendAudit(AuditEntry(
+                    actor: NSUserName(), role: "host", action: "delivery_key.activate",
+                    target: AuditTarget(key: next.publicKey.keyID), result: "activated",
+                    details: ["previous": old.publicKey.keyID, "retiredFile": retired]
+                ))
                 print("""
                 delivery key is now \(next.publicKey.keyID); the old one (\(old.publicKey.keyID)) is kept as \(retired)
                 next: restart the coordinator; once deliveries it signed have expired, have a root holder run

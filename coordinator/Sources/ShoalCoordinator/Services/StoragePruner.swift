@@ -69,11 +69,13 @@ public struct StoragePruner: Service {
         var finished = try await store.finishedTasks()
 
         // 1. Finished tasks: by age, then the oldest while their results exceed the cap.
+        //    A task whose operator signature is still valid stays: its row is what refuses a
+        //    replay of the same signed task.
         let taskCutoff = now.addingTimeInterval(-Double(retention.seconds(\.finishedTasks)))
-        var doomed = Set(finished.filter { $0.finishedAt < taskCutoff }.map(\.taskID))
+        var doomed = Set(finished.filter { $0.finishedAt < taskCutoff && $0.prunable(now: now) }.map(\.taskID))
         var kept = finished.filter { !doomed.contains($0.taskID) }
         var storedBytes = kept.reduce(Int64(0)) { $0 + $1.storedBytes }
-        for task in kept where storedBytes > Int64(retention.resultsMaxBytes) {
+        for task in kept where storedBytes > Int64(retention.resultsMaxBytes) && task.prunable(now: now) {
             doomed.insert(task.taskID)
             storedBytes -= task.storedBytes
         }

@@ -6,10 +6,17 @@ public struct FinishedTaskFootprint: Sendable, Equatable {
     public var taskID: String
     public var finishedAt: Date
     public var storedBytes: Int64
+    /// Until when the operator's signature on the task is still valid: the row is what makes
+    /// a replay of that signed task a conflict, so it stays until then, whatever the limits.
+    public var signedUntil: Date?
 
-    public init(taskID: String, finishedAt: Date, storedBytes: Int64) {
+    public init(taskID: String, finishedAt: Date, storedBytes: Int64, signedUntil: Date? = nil) {
         self.taskID = taskID
         self.finishedAt = finishedAt
         self.storedBytes = storedBytes
+        self.signedUntil = signedUntil
     }
+
+    /// Whether pruning may delete it at `now`.
+    public func prunable(now: Date) -> Bool { (signedUntil ?? .distantPast) <= now }
 }

@@ -15,7 +15,12 @@ extension SQLiteFleetStore {
 
     /// The entry only when the row is new: a serial recorded before (two first uses of an
     /// unrecorded certificate racing) changes nothing, so it records nothing.
+    /// A renewal re-checks its predecessor here, in the write: a revoke that lands between the
+    /// request's credential check and this insert must not leave a fresh, unrevoked successor.
     private static func record(_ record: OperatorCredentialRecord, audit: AuditEntry?, in db: Database) throws {
+        if let previous = record.renewalOf, try OperatorCredentialRecord.fetchOne(db, key: previous)?.revokedAt != nil {
+            throw ShoalError(.certificateRevoked, "operator credential \(previous) was revoked while it was being renewed; ask an admin for a new one ('coordinator operator create')")
+        }
         try record.insert(db, onConflict: .ignore)
         if let audit, db.changesCount > 0 { try appendAudit(audit, in: db) }
     }

@@ -6,21 +6,29 @@ import ShoalCore
 /// what it deletes is finished, whatever the caller read before.
 extension SQLiteFleetStore {
     static let finishedStatuses = RolloutStatus.allCases.filter(\.isFinal).map(\.rawValue)
+    /// A task the rollout gave up on can still have deliveries out (failed with some pending,
+    /// or sent to a node that has not answered): those are not finished yet.
+    static let noOpenDeliveries = """
+        NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.taskID = tasks.id AND o.status IN (\(NodeTaskStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ", "))))
+        """
 
     public func finishedTasks() async throws -> [FinishedTaskFootprint] {
         try await pool.read { db in
             let statuses = Self.finishedStatuses.map { "'\($0)'" }.joined(separator: ", ")
             let rows = try Row.fetchAll(db, sql: """
-                SELECT t.id AS id, COALESCE(t.finishedAt, t.createdAt) AS finishedAt,
+                SELECT t.id AS id, COALESCE(t.finishedAt, t.createdAt) AS finishedAt, t.statementJSON AS statementJSON,
                        LENGTH(CAST(t.requestJSON AS BLOB))
                        + COALESCE(SUM(COALESCE(LENGTH(CAST(d.resultJSON AS BLOB)), 0) + COALESCE(LENGTH(CAST(d.envelopeJSON AS BLOB)), 0)), 0) AS bytes
                 FROM tasks t LEFT JOIN deliveries d ON d.taskID = t.id
-                WHERE t.status IN (\(statuses))
+                WHERE t.status IN (\(statuses)) AND \(Self.noOpenDeliveries.replacingOccurrences(of: "tasks.id", with: "t.id"))
                 GROUP BY t.id
                 ORDER BY finishedAt, t.id
                 """)
             return try rows.map { row in
-                FinishedTaskFootprint(taskID: try row.decode(String.self, forColumn: "id"), finishedAt: try row.decode(Date.self, forColumn: "finishedAt"), storedBytes: try row.decode(Int64.self, forColumn: "bytes"))
+                FinishedTaskFootprint(
+                    taskID: try row.decode(String.self, forColumn: "id"), finishedAt: try row.decode(Date.self, forColumn: "finishedAt"),
+                    storedBytes: try row.decode(Int64.self, forColumn: "bytes"), signedUntil: Self.signedUntil(row["statementJSON"])
+                )
             }
         }
     }
@@ -29,8 +37,18 @@ extension SQLiteFleetStore {
         guard !ids.isEmpty else { return 0 }
         return try await pool.write { db in
             // Deliveries go with their task (ON DELETE CASCADE).
-            try TaskRecord.filter(ids.contains(Column("id")) && Self.finishedStatuses.contains(Column("status"))).deleteAll(db)
+            try TaskRecord.filter(ids.contains(Column("id")) && Self.finishedStatuses.contains(Column("status")))
+                .filter(sql: Self.noOpenDeliveries).deleteAll(db)
         }
+    }
+
+    /// When the operator's signature on a stored task statement expires (intake refuses it
+    /// after that); a schedule's runs are keyed per slot, not by this row.
+    static func signedUntil(_ statementJSON: String?) -> Date? {
+        guard let statementJSON, let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: Data(statementJSON.utf8)),
+              let statement = try? envelope.decodePayload(TaskStatement.self, expecting: TaskStatement.payloadType, malformed: .bundleMalformed),
+              statement.schedule == nil else { return nil }
+        return statement.expiresAt
     }
 
     public func pruneNodeEvents(before cutoff: Date, keepPerNode: Int) async throws -> Int {
