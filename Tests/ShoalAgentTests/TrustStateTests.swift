@@ -87,4 +87,15 @@ struct TrustStateTests {
         let reloaded = try TrustState(state: state)
         #expect(await reloaded.startedKeys() == ["t-new"])
     }
+
+    @Test func aDamagedLedgerOrLabelFileStopsTheAgentRatherThanResetting() async throws {
+        let trust = try TrustState(state: state)
+        try await trust.recordStarted("t-1", until: Date().addingTimeInterval(600))
+        try "{not json".write(toFile: state.startedTasksFile, atomically: true, encoding: .utf8)
+        #expect(await code { _ = try TrustState(state: state) } == .storage)
+        try FileManager.default.removeItem(atPath: state.startedTasksFile)
+        #expect(await code { _ = try TrustState(state: state) } == nil)
+        try "garbage".write(toFile: state.labelsFile, atomically: true, encoding: .utf8)
+        #expect(await code { _ = try TrustState(state: state) } == .storage)
+    }
 }

@@ -81,4 +81,21 @@ struct DSSEEnvelopeTests {
         let back = try WireCoding.decode(DSSEEnvelope.self, from: Data(json.utf8))
         #expect(back == envelope)
     }
+
+    @Test func eachKeyGetsOneAttemptAndOnlySoManySignaturesAreLookedAt() throws {
+        let key = BundleSigningKey()
+        let good = try key.sign(payload: Data("{}".utf8), payloadType: "application/x-test")
+        let junk = DSSEEnvelope.Signature(keyid: key.publicKey.keyID, sig: Data(repeating: 7, count: 64).base64EncodedString())
+        #expect(good.verifiedKeyIDs(among: [key.publicKey]) == [key.publicKey.keyID])
+        // Hundreds of bad signatures naming the key cost one verify, and hide nothing past the cap.
+        var flooded = good
+        flooded.signatures = Array(repeating: junk, count: 300) + good.signatures
+        #expect(flooded.verifiedKeyIDs(among: [key.publicKey]).isEmpty)
+        var padded = good
+        let other = BundleSigningKey()
+        padded.signatures = Array(repeating: DSSEEnvelope.Signature(keyid: other.publicKey.keyID, sig: junk.sig), count: DSSEEnvelope.maxSignatures) + good.signatures
+        #expect(padded.verifiedKeyIDs(among: [key.publicKey]).isEmpty)
+        padded.signatures.removeFirst()
+        #expect(padded.verifiedKeyIDs(among: [key.publicKey]) == [key.publicKey.keyID])
+    }
 }

@@ -69,6 +69,13 @@ struct DeliveryKeyRotationTests {
             #expect(staleRun?.status == .refused)
             #expect(staleRun?.errorCode == .bundleUntrustedKey, "\(staleRun?.message ?? "")")
             #expect(try fleet.cli(["task", "run", "--command", "true", "--wait"]).status == 0)
+
+            // The root refuses edits that would publish nothing or leave no delivery key.
+            let again = try fleet.cli(["root", "remove-delivery-key", old.publicKey.keyID, "--root-dir", fleet.rootDir])
+            #expect(again.status != 0 && again.stderr.contains("request.not_found"), "\(again.stderr)")
+            let last = try fleet.cli(["root", "remove-delivery-key", new.publicKey.keyID, "--root-dir", fleet.rootDir])
+            #expect(last.status != 0 && last.stderr.contains("only delivery key"), "\(last.stderr)")
+            #expect(try await store.latestTrustDocument()?.version == version)
         }
     }
 }

@@ -159,6 +159,7 @@ struct TrustTests {
             // The old root alone can sign nothing any more.
             let old = try fleet.cli(["root", "renew", "--root-dir", fleet.rootDir])
             #expect(old.status != 0)
+            #expect(old.stderr.contains("[trust."), "\(old.stderr)")
 
             // Tasks still run under v3 (the fleet keeps working after the rotation).
             #expect(try fleet.cli(["task", "run", "--command", "true", "--wait"]).status == 0)

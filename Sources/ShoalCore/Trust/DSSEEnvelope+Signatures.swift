@@ -1,13 +1,19 @@
 import Foundation
 
 extension DSSEEnvelope {
-    /// Key ids of `keys` whose signature on this envelope verifies, each counted once.
+    /// At most this many signatures are looked at: a root threshold or a k-of-n cosign needs
+    /// a handful, and each costs a verify.
+    public static let maxSignatures = 16
+
+    /// Key ids of `keys` whose signature on this envelope verifies, each counted once. Each key
+    /// gets one attempt, so signatures repeating a key id cost nothing more.
     public func verifiedKeyIDs(among keys: [TrustedBundleKey]) -> Set<String> {
         guard let body = try? payloadBytes() else { return [] }
         let pae = Self.preAuthenticationEncoding(payloadType: payloadType, payload: body)
         var verified: Set<String> = []
-        for signature in signatures {
-            guard let key = keys.first(where: { $0.keyID == signature.keyid }), !verified.contains(key.keyID),
+        var tried: Set<String> = []
+        for signature in signatures.prefix(Self.maxSignatures) {
+            guard let key = keys.first(where: { $0.keyID == signature.keyid }), tried.insert(key.keyID).inserted,
                   let raw = Data(canonicalBase64: signature.sig), key.verify(signature: raw, for: pae) else { continue }
             verified.insert(key.keyID)
         }

@@ -9,13 +9,17 @@ extension TrustDocument {
             throw ShoalError(.bundleWrongType, "the task has payload type '\(envelope.payloadType)', expected '\(TaskStatement.payloadType)'")
         }
         let keys = operators.map(\.key)
-        try BundleVerifier.requireSignature(envelope, by: keys, what: "operator key", untrusted: .operatorUntrusted, document: version)
-        guard let keyID = envelope.verifiedKeyIDs(among: keys).first, let grant = operatorGrant(keyID: keyID) else {
+        let verified = envelope.verifiedKeyIDs(among: keys)
+        if verified.isEmpty {
+            // Only to say why (no signature, altered, unknown key); it throws.
+            try BundleVerifier.requireSignature(envelope, by: keys, what: "operator key", untrusted: .operatorUntrusted, document: version)
             throw ShoalError(.operatorUntrusted, "the task is not signed by an operator of trust document v\(version)")
         }
         let statement = try envelope.decodePayload(TaskStatement.self, expecting: TaskStatement.payloadType, malformed: .bundleMalformed)
-        guard statement.operatorName == grant.name else {
-            throw ShoalError(.operatorUntrusted, "the task says it is from '\(statement.operatorName)' but is signed with the key of '\(grant.name)'")
+        // The grant of the operator the statement names, among the keys that signed it.
+        guard let grant = operators.first(where: { $0.name == statement.operatorName && verified.contains($0.key.keyID) }) else {
+            let signers = operators.filter { verified.contains($0.key.keyID) }.map(\.name).joined(separator: ", ")
+            throw ShoalError(.operatorUntrusted, "the task says it is from '\(statement.operatorName)' but is signed with the key of '\(signers)'")
         }
         return (statement, grant)
     }

@@ -48,6 +48,10 @@ struct UfwOutgoingGuardTests {
         var open = locked(with: [])
         open["defaultOutgoing"] = .string("allow")
         #expect(try await check(open).status == .changed)
+        var off = locked(with: [])
+        off["enabled"] = .bool(false)
+        let disabled = try await check(off)
+        #expect(disabled.errorCode == nil && disabled.status == .changed, "\(disabled.message ?? "")")
     }
 
     @Test("a rule to the coordinator's network, or to anywhere on its port, lets it through; allowNoCoordinator waives it")
@@ -72,6 +76,7 @@ struct UfwOutgoingGuardTests {
         let fine = try await check(locked(with: [out("8443"), out("53", proto: "udp")]), coordinator: "https://localhost:8443")
         #expect(fine.status == .changed, "\(fine.message ?? "")")
         let unresolvable = try await check(locked(with: [out("8443"), out("53", proto: "udp")]), coordinator: "https://no-such-host.invalid:8443")
+        #expect(unresolvable.errorCode == "ufw.would_lock_out")
         #expect(unresolvable.message?.contains("does not resolve") == true, "\(unresolvable.message ?? "")")
     }
 

@@ -21,12 +21,21 @@ struct DeliveryKeyCommand: AsyncParsableCommand {
         subcommands: [New.self, Activate.self]
     )
 
+    static func dataDir(_ option: String?) throws -> String {
+        guard let folder = option ?? ProcessInfo.processInfo.environment["SHOAL_DATA_DIR"] else {
+            throw ShoalError(.invalidArgument, "no data directory: pass --data-dir DIR or set SHOAL_DATA_DIR")
+        }
+        return folder
+    }
+
     struct New: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make the next delivery key beside the current one.")
-        @Option(name: .customLong("data-dir"), help: "The fleet's data directory.") var dataDir: String
+        @Option(name: .customLong("data-dir"), help: "Coordinator data directory (default: $SHOAL_DATA_DIR).") var dataDirOption: String?
+        var dataDir: String { get throws { try DeliveryKeyCommand.dataDir(dataDirOption) } }
 
         func run() async throws {
             try await runReportingErrors {
+                let dataDir = try dataDir
                 let paths = FleetPaths(root: dataDir)
                 guard FileManager.default.fileExists(atPath: paths.bundleSigningKey) else {
                     throw ShoalError(.invalidArgument, "no delivery key at \(paths.bundleSigningKey); is \(dataDir) a fleet's data directory?")
@@ -48,10 +57,12 @@ struct DeliveryKeyCommand: AsyncParsableCommand {
 
     struct Activate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Switch to the next delivery key (the trust document must list it); restart afterwards.")
-        @Option(name: .customLong("data-dir"), help: "The fleet's data directory.") var dataDir: String
+        @Option(name: .customLong("data-dir"), help: "Coordinator data directory (default: $SHOAL_DATA_DIR).") var dataDirOption: String?
+        var dataDir: String { get throws { try DeliveryKeyCommand.dataDir(dataDirOption) } }
 
         func run() async throws {
             try await runReportingErrors {
+                let dataDir = try dataDir
                 let paths = FleetPaths(root: dataDir)
                 guard let text = try? SecureFile.read(paths.nextBundleSigningKey) else {
                     throw ShoalError(.invalidArgument, "no next delivery key at \(paths.nextBundleSigningKey); make one with 'coordinator delivery-key new' first")

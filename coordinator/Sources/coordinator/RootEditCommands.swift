@@ -107,7 +107,10 @@ extension RootCommand {
             try await runReportingErrors {
                 let delivery = try RootDocuments.publicKey(key)
                 try await edit.edit(connection, keys: keys) { document in
-                    if !document.deliveryKeys.contains(delivery) { document.deliveryKeys.append(delivery) }
+                    guard !document.deliveryKeys.contains(delivery) else {
+                        throw ShoalError(.conflict, "trust document v\(document.version - 1) already lists delivery key \(delivery.keyID); nothing to publish")
+                    }
+                    document.deliveryKeys.append(delivery)
                 }
             }
         }
@@ -123,6 +126,14 @@ extension RootCommand {
         func run() async throws {
             try await runReportingErrors {
                 try await edit.edit(connection, keys: keys) { document in
+                    let listed = document.deliveryKeys.map(\.keyID)
+                    guard listed.contains(keyID) else {
+                        throw ShoalError(.notFound, "trust document v\(document.version - 1) has no delivery key \(keyID) (has: \(listed.joined(separator: ", ")))")
+                    }
+                    // Without a delivery key no agent accepts anything: rotation adds first.
+                    guard listed.count > 1 else {
+                        throw ShoalError(.conflict, "\(keyID) is the only delivery key; add the new one first ('coordinator delivery-key new', 'root add-delivery-key')")
+                    }
                     document.deliveryKeys.removeAll { $0.keyID == keyID }
                 }
             }

@@ -24,9 +24,19 @@ public actor TrustState {
         self.state = state
         self.pinnedRoots = pinnedRoots
         self.document = try Self.loadDocument(state)
-        self.labels = (try? WireCoding.decode(NodeLabelSet.self, from: Data(contentsOf: URL(fileURLWithPath: state.labelsFile))))
-            ?? NodeLabelSet(version: 0, labels: enrolledLabels)
-        self.started = (try? WireCoding.decode([String: Date].self, from: Data(contentsOf: URL(fileURLWithPath: state.startedTasksFile)))) ?? [:]
+        // Defaults only for files never written: a damaged label set would take signed label
+        // changes back to version 0, a damaged ledger would let started tasks run again.
+        self.labels = try Self.loadIfPresent(NodeLabelSet.self, state.labelsFile) ?? NodeLabelSet(version: 0, labels: enrolledLabels)
+        self.started = try Self.loadIfPresent([String: Date].self, state.startedTasksFile) ?? [:]
+    }
+
+    private static func loadIfPresent<Value: Decodable>(_ type: Value.Type, _ path: String) throws -> Value? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try WireCoding.decode(type, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ShoalError(.storage, "cannot read \(path): \(error); restore it from a backup or re-enroll this node (the file guards against replays, so it is not reset)")
+        }
     }
 
     public var version: Int { document?.version ?? 0 }

@@ -32,9 +32,10 @@ extension UfwStep {
         let rules = finalRules(state, plan)
         let escape = "— or set allowNoCoordinator: true if this node should lose its coordinator"
         // With IPV6=no ufw does not filter IPv6 at all, so those addresses stay reachable.
-        let addresses = coordinator.resolvedAddresses().filter { state.ipv6 || !$0.contains(":") }
+        let resolved = coordinator.resolvedAddresses()
+        let addresses = resolved.filter { state.ipv6 || !$0.contains(":") }
         let where_ = "\(coordinator.host):\(coordinator.port)"
-        if !coordinator.isAddressLiteral, coordinator.resolvedAddresses().isEmpty {
+        if !coordinator.isAddressLiteral, resolved.isEmpty {
             throw ShoalError(.ufwWouldLockOut, "refusing: ufw would be on with outgoing \(outgoing), and the coordinator's name \(coordinator.host) does not resolve here, so no rule can be shown to reach it; use an address in the agent's coordinator_url or allow outgoing traffic \(escape)")
         }
         let blocked = addresses.filter { address in !rules.contains { $0.allowsOutgoing(port: coordinator.port, proto: "tcp", to: address) } }
