@@ -9,10 +9,13 @@ import Testing
     @Test func trimAndTheMmapThresholdAreAvailableAndAccepted() {
         #expect(GlibcMalloc.canTrim)
         #expect(GlibcMalloc.fixMmapThreshold(128 * 1024) || ProcessInfo.processInfo.environment["MALLOC_MMAP_THRESHOLD_"] != nil)
-        // A large block allocated and freed, then a trim: it runs and returns a verdict.
-        let block = UnsafeMutableRawPointer.allocate(byteCount: 8 << 20, alignment: 16)
-        block.initializeMemory(as: UInt8.self, repeating: 1, count: 8 << 20)
-        block.deallocate()
-        _ = GlibcMalloc.trim()
+        // Heap blocks (below the mmap threshold) touched and freed behind one still in use, so
+        // free() itself cannot hand them back: the trim must release their pages.
+        let blocks = (0..<64).map { _ in UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 16) }
+        for block in blocks { block.initializeMemory(as: UInt8.self, repeating: 1, count: 64 << 10) }
+        let keep = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer { keep.deallocate() }
+        for block in blocks { block.deallocate() }
+        #expect(GlibcMalloc.trim())
     }
 }

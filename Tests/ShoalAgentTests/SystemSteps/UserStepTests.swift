@@ -49,6 +49,8 @@ struct UserStepTests {
         let apply = try await step(deploy).apply(in: SystemStepFixtures.context(dir))
         #expect(apply.status == .changed, "\(apply.message ?? "")")
         let done = (apply.message ?? "").replacingOccurrences(of: "changed: ", with: "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        // The loop below must have something to check (the user's creation at least).
+        #expect(!done.filter { !$0.hasPrefix("write the authorized_keys") }.isEmpty, "\(apply.message ?? "")")
         for action in done where !action.hasPrefix("write the authorized_keys") {
             #expect(report.contains(action), "apply did '\(action)', which check mode did not report:\n\(report)")
         }
