@@ -107,6 +107,22 @@ struct BundleVerifierTests {
         #expect(throws: Never.self) { try verify(bundle(statement(selector: "env=prod", nodes: ["node-1"]))) }
     }
 
+    @Test("a gpu.health selector is checked against the node's own latest metrics")
+    func gpuHealthSelector() throws {
+        func verifier(gpu edit: (inout NodeMetrics.GPU) -> Void) -> BundleVerifier {
+            var gpu = NodeMetrics.GPU(index: 0)
+            edit(&gpu)
+            var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 1, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
+            metrics.gpus = [gpu]
+            return BundleVerifier(nodeID: "node-1", trust: trust.document, labels: ["env": "prod"], facts: nil, metrics: GPUHealthJudge.judged(metrics))
+        }
+        let wantsHealthy = try bundle(statement(selector: "env=prod,gpu.health=ok"))
+        #expect(throws: Never.self) { try verify(wantsHealthy, verifier: verifier { $0.eccUncorrectedVolatile = 0 }) }
+        expectRefusal(wantsHealthy, verifier: verifier { $0.eccUncorrectedVolatile = 1 }, code: .notTargeted)
+        // Without a sample (no GPUs), gpu.health is absent: "=ok" does not hold.
+        expectRefusal(wantsHealthy, code: .notTargeted)
+    }
+
     @Test("a task started here before is bundle.task_replayed, in any new delivery")
     func taskReplayed() throws {
         expectRefusal(try bundle(sequence: 50), started: ["t-1"], code: .taskReplayed)

@@ -52,12 +52,46 @@ struct HeartbeatValidationTests {
             { (m: inout NodeMetrics) in m.load1 = -1 },
             { (m: inout NodeMetrics) in m.load5 = .infinity },
             { (m: inout NodeMetrics) in m.gpus = [.init(index: -1)] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.clockSMMHz = .nan }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.clockMemoryMHz = -5 }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.xidCodes = Array(0..<100) }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.xidCodes = [-1] }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.lastXid = 1 << 40 }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.throttleReasons = Array(repeating: "hw_slowdown", count: 100) }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.throttleReasons = ["hw\u{1b}[2J"] }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.pciBusID = String(repeating: "0", count: 65) }] },
+            { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.healthReason = String(repeating: "x", count: 5000) }] },
+            { (m: inout NodeMetrics) in m.gpuHealthReason = "ok\r\nFAKE LOG LINE" },
             { (m: inout NodeMetrics) in m.checks = [NodeCheckResult(name: "x\u{7}", kind: "command", healthy: true, message: nil, checkedAt: Date())] },
         ] as [(inout NodeMetrics) -> Void] {
             var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 1, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
             change(&metrics)
             #expect(throws: ShoalError.self) { try Self.request(metrics: metrics).validate() }
         }
+    }
+
+    static func gpu(_ edit: (inout NodeMetrics.GPU) -> Void) -> NodeMetrics.GPU {
+        var gpu = NodeMetrics.GPU(index: 0)
+        edit(&gpu)
+        return gpu
+    }
+
+    @Test func gpuHealthFiguresWithinBoundsPass() throws {
+        var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 1, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
+        metrics.gpus = [Self.gpu {
+            $0.clockSMMHz = 1980
+            $0.clockMemoryMHz = 3201
+            $0.xidCodes = [13, 79]
+            $0.xidCount = 3
+            $0.lastXid = 79
+            $0.throttleReasons = ["hw_slowdown"]
+            $0.pciBusID = "00000000:83:00.0"
+            $0.healthState = .failed
+            $0.healthReason = GPUHealthJudge.bounded(String(repeating: "x", count: 5000))
+        }]
+        metrics.gpuHealthState = .failed
+        metrics.gpuHealthReason = "GPU 0 failed"
+        try Self.request(metrics: metrics).validate()
     }
 
     @Test func rateLimitedErrorsCarryTheirDelayAndOthersDoNot() {

@@ -16,8 +16,11 @@ public struct BundleVerifier: Sendable {
     public var claimedLabels: [String: String]
     /// The node's own facts, for the task's selector.
     public var facts: NodeFacts?
+    /// The node's latest metrics sample, for `gpu.health` in the task's selector.
+    public var metrics: NodeMetrics?
 
-    public init(nodeID: String, trust: TrustDocument, labels: [String: String], claimedLabels: [String: String] = [:], facts: NodeFacts?) {
+    public init(nodeID: String, trust: TrustDocument, labels: [String: String], claimedLabels: [String: String] = [:], facts: NodeFacts?, metrics: NodeMetrics? = nil) {
+        self.metrics = metrics
         self.nodeID = nodeID
         self.trust = trust
         self.labels = labels
@@ -118,7 +121,7 @@ public struct BundleVerifier: Sendable {
         }
         let matches = selector.matches { key in
             SelectorFacts.value(
-                for: key, id: nodeID, hostname: facts?.hostname ?? "", status: "ready", labels: labels, claimedLabels: claimedLabels, facts: facts
+                for: key, id: nodeID, hostname: facts?.hostname ?? "", status: "ready", labels: labels, claimedLabels: claimedLabels, facts: facts, metrics: metrics
             )
         }
         guard matches else {

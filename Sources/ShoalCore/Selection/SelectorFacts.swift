@@ -5,6 +5,7 @@ public enum SelectorFacts {
         "id", "hostname", "status", "os.id", "os.release", "os.name", "kernel", "arch",
         "cpu.count", "cpu.model", "memory.gib", "agent.version",
         "gpu.count", "gpu.model", "gpu.memory_mib", "gpu.driver", "gpu.driver.major", "gpu.cuda", "gpu.compute_cap",
+        "gpu.health",
     ]
 
     /// Prefix under which selectors reach the labels a node claimed for itself.
@@ -13,15 +14,19 @@ public enum SelectorFacts {
     /// Resolves `key` for a node. Built-ins and facts first, then `claimed.KEY` from the
     /// labels the node reported about itself, then labels from its token and operators. A
     /// label can never shadow a fact: `LabelText` refuses fact names as label keys, and the
-    /// order here holds even for labels stored before that rule.
+    /// order here holds even for labels stored before that rule. `metrics` is the node's
+    /// latest heartbeat, for `gpu.health`.
     public static func value(
         for key: String, id: String, hostname: String, status: String, labels: [String: String],
-        claimedLabels: [String: String] = [:], facts: NodeFacts?
+        claimedLabels: [String: String] = [:], facts: NodeFacts?, metrics: NodeMetrics? = nil
     ) -> String? {
         switch key {
         case "id": return id
         case "hostname": return hostname
         case "status": return status
+        // Like status, it changes from one heartbeat to the next: absent on a node without GPUs,
+        // so `gpu.health=ok` leaves those out and `gpu.health!=failed` keeps them.
+        case "gpu.health": return GPUHealthJudge.nodeVerdict(metrics)?.state.rawValue
         default: break
         }
         if key.hasPrefix(claimedPrefix) { return claimedLabels[String(key.dropFirst(claimedPrefix.count))] }

@@ -30,6 +30,29 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
         public var remappedRowsPending: Bool?
         /// A remap failed: the GPU needs service.
         public var remappedRowsFailure: Bool?
+        /// ECC errors over the GPU's life, kept in its InfoROM across driver reloads.
+        public var eccCorrectedAggregate: UInt64?
+        public var eccUncorrectedAggregate: UInt64?
+        /// Current SM and memory clocks in MHz.
+        public var clockSMMHz: Double?
+        public var clockMemoryMHz: Double?
+        /// Active clock event ("throttle") reasons by NVML's names: `hw_slowdown`,
+        /// `hw_thermal_slowdown`, `hw_power_brake_slowdown`, `sw_thermal_slowdown`,
+        /// `sw_power_cap`, `gpu_idle`, `applications_clocks_setting`, `sync_boost`,
+        /// `display_clock_setting`. Empty: none active.
+        public var throttleReasons: [String]?
+        /// As nvidia-smi prints it (`00000000:83:00.0`): ties kernel-log XIDs to this GPU.
+        public var pciBusID: String?
+        /// `NVRM: Xid` events the kernel logged for this GPU since boot, their distinct codes
+        /// (ascending) and the latest one. Absent when the kernel log could not be read.
+        public var xidCount: UInt64?
+        public var xidCodes: [Int]?
+        public var lastXid: Int?
+        /// nvidia-smi says the GPU is lost ("fallen off the bus", "GPU is lost").
+        public var fallenOffBus: Bool?
+        /// `GPUHealthJudge`'s verdict on the figures above; the reason is set unless `ok`.
+        public var healthState: GPUHealthState?
+        public var healthReason: String?
 
         public init(index: Int, uuid: String? = nil) {
             self.index = index
@@ -50,6 +73,11 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
     public var gpus: [GPU]?
     /// Latest results of the node's recurring health checks (agent config `health_checks`).
     public var checks: [NodeCheckResult]?
+    /// The node's GPUs taken together (the worst GPU, or `failed` when nvidia-smi cannot
+    /// reach them), with what to do about it; absent on nodes without an NVIDIA driver and
+    /// from agents older than GPU health. Selectors read it as `gpu.health`.
+    public var gpuHealthState: GPUHealthState?
+    public var gpuHealthReason: String?
 
     public init(
         cpuPercent: Double, load1: Double, load5: Double, load15: Double, memoryTotalBytes: UInt64,

@@ -27,7 +27,21 @@ extension NodeMetrics {
             try gpuBounds.child("temperatureC").number(gpu.temperatureC, in: -273...1000)
             try gpuBounds.child("powerDrawW").number(gpu.powerDrawW, in: 0...100_000)
             try gpuBounds.child("powerLimitW").number(gpu.powerLimitW, in: 0...100_000)
+            try gpuBounds.child("clockSMMHz").number(gpu.clockSMMHz, in: 0...1_000_000)
+            try gpuBounds.child("clockMemoryMHz").number(gpu.clockMemoryMHz, in: 0...1_000_000)
+            try gpuBounds.child("pciBusID").text(gpu.pciBusID, max: 64)
+            try gpuBounds.child("throttleReasons").count(gpu.throttleReasons ?? [], max: 32)
+            for (position, reason) in (gpu.throttleReasons ?? []).enumerated() {
+                try gpuBounds.child("throttleReasons").element(position).text(reason, max: 64)
+            }
+            try gpuBounds.child("xidCodes").count(gpu.xidCodes ?? [], max: 64)
+            for (position, code) in (gpu.xidCodes ?? []).enumerated() {
+                try gpuBounds.child("xidCodes").element(position).integer(code, in: 0...100_000)
+            }
+            try gpuBounds.child("lastXid").integer(gpu.lastXid, in: 0...100_000)
+            try gpuBounds.child("healthReason").text(gpu.healthReason, max: GPUHealthJudge.maxReasonLength)
         }
+        try bounds.child("gpuHealthReason").text(gpuHealthReason, max: GPUHealthJudge.maxReasonLength)
         try bounds.child("checks").count(checks ?? [], max: 64)
         for (index, check) in (checks ?? []).enumerated() {
             let checkBounds = bounds.child("checks").element(index)

@@ -118,9 +118,10 @@ struct NvidiaDetectorTests {
     @Test("metrics per GPU from the fake driver; none without nvidia-smi")
     func sampleMetrics() async throws {
         let smi = try NvidiaFixtures.installFakeSMI("a100-mig", in: temp)
-        let (gpus, unsupported) = await NvidiaFixtures.detector("a100-mig", smi: smi).sampleMetrics()
-        let sampled = try #require(gpus)
-        #expect(unsupported.isEmpty)
+        let sample = await NvidiaFixtures.detector("a100-mig", smi: smi).sampleMetrics()
+        let sampled = try #require(sample.gpus)
+        #expect(sample.unsupported.isEmpty)
+        #expect(sample.problem == nil)
         #expect(sampled.map(\.uuid) == ["GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a77", "GPU-9e1f3c4b-2a6d-4e8f-a0b1-c2d3e4f5a6b7"])
         #expect(sampled[0].utilizationPercent == nil)
         #expect(sampled[1].utilizationPercent == 87)

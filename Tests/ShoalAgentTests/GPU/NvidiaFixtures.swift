@@ -35,6 +35,31 @@ enum NvidiaFixtures {
         return path
     }
 
+    /// An executable nvidia-smi in `directory` replaying whichever scenario the file
+    /// `scenarioFile` names at the time it runs, so a test can change the GPU's state under a
+    /// running sampler.
+    static func installSwitchableFakeSMI(in directory: TemporaryDirectory, scenarioFile: String) throws -> String {
+        let path = try directory.write("switchable-nvidia-smi", """
+            #!/bin/sh
+            exec /bin/sh '\(root)/fake-nvidia-smi.sh' "\(root)/$(cat '\(scenarioFile)')" "$@"
+
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    /// A kernel log replaying the scenario's dmesg.txt (the scenario `scenarioFile` names, when given).
+    static func kernelLog(_ scenario: String? = nil, in directory: TemporaryDirectory, scenarioFile: String? = nil) throws -> NvidiaKernelLog {
+        let target = scenarioFile.map { "\"\(root)/$(cat '\($0)')\"" } ?? "'\(Self.directory(scenario ?? "no-gpu"))'"
+        let path = try directory.write("fake-dmesg-\(UUID().uuidString)", """
+            #!/bin/sh
+            exec /bin/sh '\(root)/fake-dmesg.sh' \(target)
+
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return NvidiaKernelLog(commands: [[path]], searchPath: [])
+    }
+
     /// A detector reading the scenario's /proc and /sys trees, running `smi` (nil: a path that does not exist).
     static func detector(_ scenario: String, smi: String?) -> NvidiaDetector {
         NvidiaDetector(nvidiaSmiPath: smi ?? "/nonexistent/nvidia-smi", searchPath: [], procRoot: directory(scenario), sysRoot: directory(scenario))

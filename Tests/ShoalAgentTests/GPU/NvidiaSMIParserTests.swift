@@ -137,6 +137,62 @@ struct NvidiaSMIParserTests {
         #expect(NvidiaSMIParser.cudaVersion("| NVIDIA-SMI 535.54   Driver Version: 535.54   CUDA Version: N/A |") == nil)
     }
 
+    @Test("driver 610 and later: KMD version and CUDA UMD Version, in --version and in the table header")
+    func driver610Versions() throws {
+        let version = try NvidiaFixtures.text("b200-driver-610", "version.txt")
+        #expect(!version.contains("CUDA Version"))
+        #expect(NvidiaSMIParser.cudaVersion(version) == "13.3")
+        #expect(NvidiaSMIParser.driverVersion(version) == "610.43.02")
+        let table = try NvidiaFixtures.text("b200-driver-610", "table.txt")
+        #expect(NvidiaSMIParser.cudaVersion(table) == "13.3")
+        #expect(NvidiaSMIParser.driverVersion(table) == "610.43.02")
+        // The older spelling still reads, and N/A under the new one is still absent.
+        #expect(NvidiaSMIParser.cudaVersion(try NvidiaFixtures.text("h200", "version.txt")) == "13.1")
+        #expect(NvidiaSMIParser.cudaVersion("| NVIDIA-SMI 610.43.02   KMD Version: 610.43.02   CUDA UMD Version: N/A |") == nil)
+    }
+
+    @Test("health figures: aggregate ECC, clocks, clock event reasons decoded from the active bitmask, PCI bus id")
+    func healthFields() throws {
+        let h200 = try #require(try metrics("h200").first)
+        #expect(h200.pciBusID == "00000000:83:00.0")
+        #expect(h200.eccUncorrectedAggregate == 0)
+        #expect(h200.clockSMMHz == 345)
+        #expect(h200.clockMemoryMHz == 3201)
+        #expect(h200.throttleReasons == ["gpu_idle"])
+        let rtx = try #require(try metrics("rtx-2080-super").first)
+        #expect(rtx.eccCorrectedAggregate == nil)
+        #expect(rtx.throttleReasons == ["sw_power_cap"])
+        let throttled = try #require(try metrics("l40s-throttled").first)
+        #expect(throttled.throttleReasons == ["hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown"])
+        let ecc = try #require(try metrics("h200-ecc-remap").first)
+        #expect(ecc.eccUncorrectedVolatile == 2)
+        #expect(ecc.eccCorrectedAggregate == 30)
+        #expect(ecc.remappedRowsPending == true)
+        #expect(NvidiaQueryFields.throttleReasons("0x0000000000000000") == [])
+        #expect(NvidiaQueryFields.throttleReasons("Active") == nil)
+    }
+
+    @Test("GPUs nvidia-smi cannot reach are named by PCI bus id; 'GPU is lost' and 'fallen off the bus' are told apart from other failures")
+    func unreachable() throws {
+        let error = try NvidiaFixtures.text("h200x2-xid-lost", "query-error.txt")
+        #expect(NvidiaSMIParser.unreachableGPUs(error) == ["0000:84:00.0"])
+        #expect(NvidiaSMIParser.unreachableGPUs("Unable to determine the device handle for gpu 0000:3B:00.0: Unknown Error") == ["0000:3B:00.0"])
+        #expect(NvidiaSMIParser.saysGPULost(error))
+        #expect(NvidiaSMIParser.saysGPULost("Unable to determine the device handle for GPU 0000:3B:00.0: GPU has fallen off the bus."))
+        #expect(!NvidiaSMIParser.saysGPULost(try NvidiaFixtures.text("driver-not-loaded", "error.txt")))
+    }
+
+    @Test("kernel-log XIDs: bus and code from dmesg and journalctl lines, old and new spellings; other lines ignored")
+    func xidLines() throws {
+        let events = NvidiaXIDEvent.events(in: try NvidiaFixtures.text("h200x2-xid-lost", "dmesg.txt"))
+        #expect(events == [.init(bus: "0000:83:00", code: 13), .init(bus: "0000:83:00", code: 45), .init(bus: "0000:84:00", code: 79)])
+        #expect(NvidiaXIDEvent.events(in: "NVRM: Xid (0000:3B:00): 48, An uncorrectable double bit error") == [.init(bus: "0000:3b:00", code: 48)])
+        #expect(NvidiaXIDEvent.events(in: "NVRM: Xid (PCI:0000:3b:00): oops\nNVRM: GPU at PCI:0000:3b:00") == [])
+        #expect(NvidiaXIDEvent.busKey("00000000:84:00.0") == "0000:84:00")
+        #expect(NvidiaXIDEvent.busKey("0000:84:00") == "0000:84:00")
+        #expect(NvidiaXIDEvent.busKey("not a bus") == nil)
+    }
+
     @Test("-L lists GPUs with their UUIDs and counts the MIG instances under each")
     func list() throws {
         let listed = NvidiaSMIParser.listedGPUs(try NvidiaFixtures.text("a100-mig", "list.txt"))

@@ -70,6 +70,40 @@ struct NvidiaStepTests {
         #expect(ok.status == .unchanged)
     }
 
+    @Test("driver 610 (KMD version, CUDA UMD Version): CUDA 13.3 is read and meets minCudaVersion 13.3, misses 13.4 as too old")
+    func driver610() async throws {
+        let ok = try await step(params("b200-driver-610") {
+            $0.minCudaVersion = "13.3"
+            $0.minDriverVersion = "610"
+        }).apply(in: context)
+        #expect(ok.status == .unchanged, "\(ok.message ?? "")")
+        #expect(ok.message?.contains("NVIDIA driver 610.43.02 (CUDA 13.3) answers for 1 GPU (NVIDIA B200)") == true)
+        let old = try await step(params("b200-driver-610") { $0.minCudaVersion = "13.4" }).apply(in: context)
+        #expect(old.errorCode == .nvidiaCudaTooOld)
+        #expect(old.message?.contains("supports CUDA 13.3, older than the required 13.4") == true)
+    }
+
+    @Test("a CUDA version nvidia-smi does not print is unknown (nvidia.cuda_unknown), never too old")
+    func cudaUnknown() async throws {
+        // An H200 whose --version and table name no CUDA version in any spelling this agent reads.
+        let scenario = try TemporaryDirectory()
+        try scenario.write("query-gpu.csv", try NvidiaFixtures.text("h200", "query-gpu.csv"))
+        try scenario.write("version.txt", "NVIDIA-SMI version  : 590.48.01\nDRIVER version      : 590.48.01\nCUDA Runtime Flavour: 13.1\n")
+        let smi = try temp.write("bin-fake/nvidia-smi", "#!/bin/sh\nexec /bin/sh '\(NvidiaFixtures.root)/fake-nvidia-smi.sh' '\(scenario.path)' \"$@\"\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi)
+        let outcome = try await step(params("h200") {
+            $0.nvidiaSmiPath = smi
+            $0.minCudaVersion = "12.0"
+        }).apply(in: context)
+        #expect(outcome.status == .failed)
+        #expect(outcome.errorCode == .nvidiaCudaUnknown)
+        #expect(outcome.message?.contains("could not be read") == true)
+        #expect(outcome.message?.contains("older") == false)
+        // Without a minimum, an unknown CUDA version is no failure.
+        let unasked = try await step(params("h200") { $0.nvidiaSmiPath = smi }).apply(in: context)
+        #expect(unasked.status == .unchanged)
+    }
+
     @Test("too few GPUs fails nvidia.gpu_count naming how many were found")
     func gpuCount() async throws {
         let outcome = try await step(params("h200") { $0.minCount = 2 }).apply(in: context)

@@ -39,6 +39,9 @@ public struct AgentRuntime: Sendable {
         let nodeID = identity.nodeID
         let gateLogger = logger
         let trust = try TrustState(state: state, pinnedRoots: config.trustRoot, enrolledLabels: identity.labels)
+        // One sampler: heartbeats send its samples, and a task's `gpu.health` selector is
+        // checked against the latest one, the same figures the coordinator selected by.
+        let sampler = MetricsSampler()
         let executor = BundleExecutor(
             state: state, spool: spool, nodeID: identity.nodeID, trust: trust, claimedLabels: config.labels ?? [:], logger: logger,
             cancellations: cancellations,
@@ -52,14 +55,15 @@ public struct AgentRuntime: Sendable {
                     return true
                 }
             },
-            facts: { [nodeName = config.nodeName] in await FactsCollector(nodeName: nodeName).collectIncludingGPU() }
+            facts: { [nodeName = config.nodeName] in await FactsCollector(nodeName: nodeName).collectIncludingGPU() },
+            metrics: { await sampler.latest }
         )
         let checkList = config.healthChecks ?? []
         let board = NodeCheckBoard(names: checkList.map(\.name))
         let nodeChecks = NodeHealthCheckService(checks: checkList, board: board, outputDirectory: state.outputDirectory + "/checks", logger: logger)
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, trust: trust, logger: logger
+            facts: FactsCollector(nodeName: config.nodeName), metrics: sampler, spool: spool, cancellations: cancellations, checks: board, trust: trust, logger: logger
         )
         let work = WorkService(
             client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, trust: trust, logger: logger

@@ -8,9 +8,9 @@ struct NodesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Label.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")
+        static let configuration = CommandConfiguration(abstract: "List nodes with status, labels, last heartbeat and GPU health.")
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8'). Labels come from tokens and operators; facts and claimed.* labels are self-reported by each node.") var selector: String?
+        @Option(help: "Only nodes this selector matches (e.g. 'role=compute,cpu.count>=8', 'gpu.health=ok'). Labels come from tokens and operators; facts and claimed.* labels are self-reported by each node.") var selector: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -29,15 +29,17 @@ struct NodesCommand: AsyncParsableCommand {
                         node.labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","),
                         node.lastHeartbeatAt.map { "\(Int(now.timeIntervalSince($0)))s ago" } ?? "never",
                         node.facts.map { "\($0.osID) \($0.osVersion)" } ?? "",
+                        // "-": no GPUs reported (selectors see gpu.health as absent).
+                        GPUHealthJudge.nodeVerdict(node.metrics)?.state.rawValue ?? "-",
                     ]
                 }
-                print(TablePrinter.render(header: ["ID", "HOSTNAME", "STATUS", "LABELS", "HEARTBEAT", "OS"], rows: rows))
+                print(TablePrinter.render(header: ["ID", "HOSTNAME", "STATUS", "LABELS", "HEARTBEAT", "OS", "GPU HEALTH"], rows: rows))
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one node: facts, metrics, labels.")
+        static let configuration = CommandConfiguration(abstract: "Show one node: facts, metrics (GPU health per GPU), labels.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node id.") var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -71,6 +73,10 @@ struct NodesCommand: AsyncParsableCommand {
                         metrics.cpuPercent, metrics.load1, metrics.load5, metrics.load15,
                         metrics.memoryUsedBytes / 1_048_576, metrics.memoryTotalBytes / 1_048_576,
                         metrics.rootDiskUsedBytes >> 30, metrics.rootDiskTotalBytes >> 30))
+                    if let verdict = GPUHealthJudge.nodeVerdict(metrics) {
+                        lines.append("gpu health: \(verdict.state.rawValue)" + (verdict.reason.map { " (\($0))" } ?? ""))
+                    }
+                    lines += (metrics.gpus ?? []).sorted { $0.index < $1.index }.map(Self.gpuLine)
                     for check in metrics.checks ?? [] {
                         let state = check.healthy ? "healthy" : "UNHEALTHY: \(check.message ?? "")"
                         lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
@@ -79,6 +85,27 @@ struct NodesCommand: AsyncParsableCommand {
                 // Hostname, labels and facts are the node's word: escaped, one line each.
                 print(lines.map(TerminalText.escaped).joined(separator: "\n"))
             }
+        }
+
+        /// `gpu 0:      failed, util 0%, 52 C, 627/700 W, SM 345 MHz, mem 3201 MHz, ECC uncorrected 2 (lifetime 2), XID 13,79 (3 events)`
+        static func gpuLine(_ gpu: NodeMetrics.GPU) -> String {
+            var parts = [gpu.healthState?.rawValue ?? GPUHealthJudge.judge(gpu).state.rawValue]
+            if gpu.fallenOffBus == true { parts.append("lost from the bus") }
+            if let value = gpu.utilizationPercent { parts.append(String(format: "util %.0f%%", value)) }
+            if let used = gpu.memoryUsedMiB, let total = gpu.memoryTotalMiB { parts.append("memory \(used)/\(total) MiB") }
+            if let value = gpu.temperatureC { parts.append(String(format: "%.0f C", value)) }
+            if let draw = gpu.powerDrawW { parts.append(String(format: "%.0f", draw) + (gpu.powerLimitW.map { String(format: "/%.0f", $0) } ?? "") + " W") }
+            if let sm = gpu.clockSMMHz { parts.append(String(format: "SM %.0f MHz", sm)) }
+            if let memory = gpu.clockMemoryMHz { parts.append(String(format: "mem %.0f MHz", memory)) }
+            if let volatile = gpu.eccUncorrectedVolatile {
+                parts.append("ECC uncorrected \(volatile)" + (gpu.eccUncorrectedAggregate.map { " (lifetime \($0))" } ?? ""))
+            }
+            if let codes = gpu.xidCodes, !codes.isEmpty {
+                parts.append("XID \(codes.map(String.init).joined(separator: ",")) (\(gpu.xidCount ?? 0) events)")
+            }
+            if let reasons = gpu.throttleReasons, !reasons.isEmpty { parts.append("clock events \(reasons.joined(separator: ","))") }
+            let label = "gpu \(gpu.index):"
+            return label.padding(toLength: max(12, label.count + 1), withPad: " ", startingAt: 0) + parts.joined(separator: ", ")
         }
     }
 

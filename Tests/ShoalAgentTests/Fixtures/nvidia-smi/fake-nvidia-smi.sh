@@ -7,6 +7,8 @@
 #   version.txt     --version (absent: refused, as drivers before it existed do)
 #   list.txt        -L
 #   table.txt       no arguments: the summary table
+#   query-error.txt printed after the --query-gpu rows, exiting with query-exit-code (a GPU
+#                   nvidia-smi cannot reach while it still answers for the others)
 #   error.txt       printed for every command, with the status in exit-code (driver not loaded)
 # Each call is appended to $FAKE_NVIDIA_SMI_LOG when that is set.
 dir=$1
@@ -39,7 +41,11 @@ case "$1" in
             for (j = 1; j <= count; j++) line = line (j > 1 ? ", " : "") $(column[wanted[j]])
             print line
         }
-    ' "$dir/query-gpu.csv"
+    ' "$dir/query-gpu.csv" || exit $?
+    if [ -f "$dir/query-error.txt" ]; then
+        cat "$dir/query-error.txt"
+        exit "$(cat "$dir/query-exit-code" 2>/dev/null || echo 15)"
+    fi
     ;;
 --version)
     if [ -f "$dir/version.txt" ]; then cat "$dir/version.txt"; else

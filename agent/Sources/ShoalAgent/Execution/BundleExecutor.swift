@@ -18,12 +18,16 @@ public struct BundleExecutor: Sendable {
     public var startGate: @Sendable (String) async -> Bool
     /// The node's facts when a bundle starts, for `when` conditions and templates.
     public var facts: @Sendable () async -> NodeFacts?
+    /// The node's latest metrics sample, for `gpu.health` in a task's selector.
+    public var metrics: @Sendable () async -> NodeMetrics?
 
     public init(
         state: AgentStateDirectory, spool: ResultSpool, nodeID: String, trust: TrustState, claimedLabels: [String: String] = [:], logger: Logger,
         cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true },
-        facts: @escaping @Sendable () async -> NodeFacts? = { await FactsCollector().collectIncludingGPU() }
+        facts: @escaping @Sendable () async -> NodeFacts? = { await FactsCollector().collectIncludingGPU() },
+        metrics: @escaping @Sendable () async -> NodeMetrics? = { nil }
     ) {
+        self.metrics = metrics
         self.facts = facts
         self.state = state
         self.spool = spool
@@ -42,7 +46,7 @@ public struct BundleExecutor: Sendable {
         let startedAt = Timestamp.now()
         let verified: BundleVerifier.Verified
         do {
-            let verifier = try await trust.verifier(nodeID: nodeID, claimedLabels: claimedLabels, facts: await facts())
+            let verifier = try await trust.verifier(nodeID: nodeID, claimedLabels: claimedLabels, facts: await facts(), metrics: await metrics())
             let startedKeys = await trust.startedKeys(now: startedAt)
             verified = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), started: { startedKeys.contains($0) }, now: startedAt)
         } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") || error.code.rawValue.hasPrefix("trust.") || error.code == .storage {

@@ -92,12 +92,35 @@ public struct NvidiaDetector: Sendable {
         return NvidiaDetection(nvidiaSMIPath: path, kernelModuleVersion: module, gpu: info, problem: nil)
     }
 
-    /// Load and health of each GPU; `gpus` is nil when no nvidia-smi answers. Pass back
-    /// `unsupported` next time so an old driver is not asked for fields it refused before.
-    public func sampleMetrics(knownUnsupported: Set<String> = []) async -> (gpus: [NodeMetrics.GPU]?, unsupported: Set<String>) {
-        guard let path = resolveNvidiaSMI() else { return (nil, knownUnsupported) }
+    /// Load and health of each GPU. Pass back `unsupported` next time so an old driver is not
+    /// asked for fields it refused before.
+    public func sampleMetrics(knownUnsupported: Set<String> = []) async -> NvidiaMetricsSample {
+        guard let path = resolveNvidiaSMI() else { return NvidiaMetricsSample(gpus: nil, unsupported: knownUnsupported) }
         let answer = await NvidiaSMI(path: path, timeout: timeout).query(NvidiaQueryFields.metrics, knownUnsupported: knownUnsupported)
-        return (answer.rows.map { rows in rows.enumerated().map { NvidiaQueryFields.metrics($1, position: $0) } }, answer.unsupported)
+        guard let rows = answer.rows else {
+            let failure = answer.failure ?? NvidiaSMI.Output(exitCode: nil, stdout: "", stderr: "", timedOut: false)
+            // A driver that sees no GPU: nothing to judge.
+            if failure.text.contains("No devices were found") { return NvidiaMetricsSample(gpus: nil, unsupported: answer.unsupported) }
+            return NvidiaMetricsSample(gpus: nil, unsupported: answer.unsupported, problem: failure.problem, gpuLost: NvidiaSMIParser.saysGPULost(failure.text))
+        }
+        let answered = rows.enumerated().map { NvidiaQueryFields.metrics($1, position: $0) }
+        return NvidiaMetricsSample(gpus: answered + Self.unreachableGPUs(answer.unreachable, answered: answered), unsupported: answer.unsupported)
+    }
+
+    /// GPUs nvidia-smi could not reach, numbered as it numbers GPUs (in PCI bus order) where
+    /// that number is free.
+    static func unreachableGPUs(_ ids: [String], answered: [NodeMetrics.GPU]) -> [NodeMetrics.GPU] {
+        let buses = (answered.compactMap(\.pciBusID) + ids).compactMap { NvidiaXIDEvent.busKey($0) }.sorted()
+        var taken = Set(answered.map(\.index))
+        return ids.map { id in
+            var index = NvidiaXIDEvent.busKey(id).flatMap { buses.firstIndex(of: $0) } ?? 0
+            while taken.contains(index) { index += 1 }
+            taken.insert(index)
+            var gpu = NodeMetrics.GPU(index: index)
+            gpu.pciBusID = id
+            gpu.fallenOffBus = true
+            return gpu
+        }
     }
 
     /// MIG instances per GPU from `nvidia-smi -L`, matched by UUID, else by index.

@@ -10,6 +10,10 @@ extension ShoalError.Code {
     public static let nvidiaDriverPresent: Self = "nvidia.driver_present"
     public static let nvidiaDriverTooOld: Self = "nvidia.driver_too_old"
     public static let nvidiaCudaTooOld: Self = "nvidia.cuda_too_old"
+    /// The driver answers but printed no CUDA version this agent can read, and the step asks for a minimum.
+    public static let nvidiaCudaUnknown: Self = "nvidia.cuda_unknown"
+    /// The driver answers but printed no driver version this agent can read, and the step asks for a minimum.
+    public static let nvidiaDriverVersionUnknown: Self = "nvidia.driver_version_unknown"
     public static let nvidiaGPUCount: Self = "nvidia.gpu_count"
     public static let nvidiaToolkitMissing: Self = "nvidia.toolkit_missing"
     public static let nvidiaToolkitPresent: Self = "nvidia.toolkit_present"

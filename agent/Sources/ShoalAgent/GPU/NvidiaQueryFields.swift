@@ -17,6 +17,17 @@ public enum NvidiaQueryFields {
         "ecc.errors.corrected.volatile.total", "ecc.errors.uncorrected.volatile.total",
         "retired_pages.single_bit_ecc.count", "retired_pages.double_bit.count", "retired_pages.pending",
         "remapped_rows.correctable", "remapped_rows.uncorrectable", "remapped_rows.pending", "remapped_rows.failure",
+        "pci.bus_id", "ecc.errors.corrected.aggregate.total", "ecc.errors.uncorrected.aggregate.total",
+        "clocks.sm", "clocks.mem", "clocks_throttle_reasons.active",
+    ]
+
+    /// NVML's clock event ("throttle") reason bits (nvml.h, `nvmlClocksEventReason*`), as
+    /// `clocks_throttle_reasons.active` reports them; the name is NVML's, as nvidia-smi spells
+    /// the per-reason query fields (`clocks_event_reasons.hw_slowdown`).
+    public static let throttleReasonBits: [(bit: UInt64, name: String)] = [
+        (0x1, "gpu_idle"), (0x2, "applications_clocks_setting"), (0x4, "sw_power_cap"), (0x8, "hw_slowdown"),
+        (0x10, "sync_boost"), (0x20, "sw_thermal_slowdown"), (0x40, "hw_thermal_slowdown"),
+        (0x80, "hw_power_brake_slowdown"), (0x100, "display_clock_setting"),
     ]
 
     /// Without these a row says nothing useful, so they are never dropped.
@@ -55,7 +66,20 @@ public enum NvidiaQueryFields {
         gpu.remappedRowsUncorrectable = NvidiaSMIParser.integer(row["remapped_rows.uncorrectable"])
         gpu.remappedRowsPending = NvidiaSMIParser.flag(row["remapped_rows.pending"])
         gpu.remappedRowsFailure = NvidiaSMIParser.flag(row["remapped_rows.failure"])
+        gpu.pciBusID = row["pci.bus_id"]
+        gpu.eccCorrectedAggregate = NvidiaSMIParser.integer(row["ecc.errors.corrected.aggregate.total"])
+        gpu.eccUncorrectedAggregate = NvidiaSMIParser.integer(row["ecc.errors.uncorrected.aggregate.total"])
+        gpu.clockSMMHz = NvidiaSMIParser.number(row["clocks.sm"])
+        gpu.clockMemoryMHz = NvidiaSMIParser.number(row["clocks.mem"])
+        gpu.throttleReasons = row["clocks_throttle_reasons.active"].flatMap(throttleReasons)
         return gpu
+    }
+
+    /// `0x0000000000000048` -> `["hw_slowdown", "hw_thermal_slowdown"]`; nil when not a bitmask.
+    public static func throttleReasons(_ mask: String) -> [String]? {
+        let hex = mask.lowercased().hasPrefix("0x") ? mask.dropFirst(2) : Substring(mask)
+        guard !hex.isEmpty, let bits = UInt64(hex, radix: 16) else { return nil }
+        return throttleReasonBits.filter { bits & $0.bit != 0 }.map(\.name)
     }
 
     /// nvidia-smi's `pci.device_id` is `0x233510DE`: device id high, vendor id low. As `10de:2335`,

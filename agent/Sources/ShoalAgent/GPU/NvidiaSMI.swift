@@ -28,8 +28,10 @@ public struct NvidiaSMI: Sendable {
     public struct QueryResult: Sendable {
         public var rows: [[String: String]]?
         public var unsupported: Set<String>
-        /// Set when there are no rows.
+        /// Set when there are no rows, or when some GPUs could not be reached.
         public var failure: Output?
+        /// PCI bus ids of GPUs nvidia-smi could not reach while it answered for the others.
+        public var unreachable: [String] = []
     }
 
     public var path: String
@@ -42,13 +44,19 @@ public struct NvidiaSMI: Sendable {
 
     /// Runs nvidia-smi; nil when it could not be started at all.
     public func run(_ arguments: [String]) async -> Output? {
+        await Self.capture(path, arguments, timeout: timeout)
+    }
+
+    /// Runs a read-only tool (nvidia-smi, dmesg) and keeps all it printed; nil when it could
+    /// not be started at all.
+    public static func capture(_ executable: String, _ arguments: [String], timeout: Duration) async -> Output? {
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-nvidia-smi-\(UUID().uuidString)").path
         defer {
             try? FileManager.default.removeItem(atPath: prefix + ".stdout")
             try? FileManager.default.removeItem(atPath: prefix + ".stderr")
         }
         // A fixed locale and no colour codes: the parsers read the words NVIDIA prints in English.
-        let request = ProcessRunner.Request(executable: path, arguments: arguments, environment: ["LC_ALL": "C"], timeout: timeout, outputPrefix: prefix)
+        let request = ProcessRunner.Request(executable: executable, arguments: arguments, environment: ["LC_ALL": "C"], timeout: timeout, outputPrefix: prefix)
         guard let outcome = try? await ProcessRunner().run(request) else { return nil }
         // ProcessRunner keeps only head and tail in memory; the parsers need everything.
         let stdout = (try? String(contentsOfFile: prefix + ".stdout", encoding: .utf8)) ?? outcome.stdout.text
@@ -68,6 +76,11 @@ public struct NvidiaSMI: Sendable {
             }
             if output.succeeded {
                 return QueryResult(rows: NvidiaSMIParser.queryRows(output.stdout, fields: asked), unsupported: unsupported, failure: nil)
+            }
+            // A lost GPU fails the whole command, yet the others' rows are printed before it.
+            let unreachable = NvidiaSMIParser.unreachableGPUs(output.text)
+            if !unreachable.isEmpty {
+                return QueryResult(rows: NvidiaSMIParser.queryRows(output.stdout, fields: asked), unsupported: unsupported, failure: output, unreachable: unreachable)
             }
             let refused = Set(NvidiaSMIParser.invalidFields(output.text)).intersection(asked).subtracting(NvidiaQueryFields.essential)
             guard !refused.isEmpty else { return QueryResult(rows: nil, unsupported: unsupported, failure: output) }

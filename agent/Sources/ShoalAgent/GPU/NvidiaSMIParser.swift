@@ -85,14 +85,37 @@ public enum NvidiaSMIParser {
     }
 
     /// The CUDA version from `nvidia-smi --version` (`CUDA Version : 13.2`), `-q`, or the
-    /// header of the plain table (`CUDA Version: 13.2`).
+    /// header of the plain table (`CUDA Version: 13.2`). Driver 610 and later call it
+    /// `CUDA UMD Version` (the user-mode driver's) and print no `CUDA Version` in the table.
     public static func cudaVersion(_ text: String) -> String? {
-        version(after: "CUDA Version", in: text)
+        version(after: "CUDA UMD Version", in: text) ?? version(after: "CUDA Version", in: text)
     }
 
-    /// The driver version from `nvidia-smi --version` (`DRIVER version : 595.80`), `-q` or the table.
+    /// The driver version from `nvidia-smi --version` (`DRIVER version : 595.80`), `-q` or the
+    /// table; driver 610 and later print `KMD version` (the kernel-mode driver's) instead.
     public static func driverVersion(_ text: String) -> String? {
-        version(after: "DRIVER version", in: text) ?? version(after: "Driver Version", in: text)
+        ["DRIVER version", "Driver Version", "KMD version", "KMD Version"].lazy.compactMap { version(after: $0, in: text) }.first
+    }
+
+    /// The GPUs nvidia-smi could not reach, by PCI bus id, from lines such as
+    /// `Unable to determine the device handle for GPU0000:84:00.0: GPU is lost.  Reboot the
+    /// system to recover this GPU` or `... for gpu 0000:3b:00.0: Unknown Error`.
+    public static func unreachableGPUs(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).compactMap { line in
+            guard let found = line.range(of: "Unable to determine the device handle for") else { return nil }
+            var rest = line[found.upperBound...].drop { $0 == " " }
+            if rest.lowercased().hasPrefix("gpu") { rest = rest.dropFirst(3).drop { $0 == " " } }
+            let id = rest.prefix { $0.isHexDigit || $0 == ":" || $0 == "." }
+            let trimmed = id.hasSuffix(":") ? id.dropLast() : id
+            return trimmed.contains(":") ? String(trimmed) : nil
+        }
+    }
+
+    /// Whether nvidia-smi says a GPU is gone from the bus (XID 79's symptom), as opposed to
+    /// other failures such as a driver/library mismatch.
+    public static func saysGPULost(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.contains("fallen off the bus") || lower.contains("gpu is lost")
     }
 
     /// The loaded kernel module's version from /proc/driver/nvidia/version, whose first line is

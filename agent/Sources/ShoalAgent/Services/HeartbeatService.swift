@@ -19,7 +19,7 @@ public struct HeartbeatService: Service {
     let logger: Logger
 
     public init(
-        client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool,
+        client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, metrics: MetricsSampler = MetricsSampler(), spool: ResultSpool,
         cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), trust: TrustState? = nil, logger: Logger
     ) {
         self.trust = trust
@@ -28,7 +28,7 @@ public struct HeartbeatService: Service {
         self.nodeID = nodeID
         self.interval = interval
         self.facts = facts
-        self.metrics = MetricsSampler()
+        self.metrics = metrics
         self.spool = spool
         self.cancellations = cancellations
         self.logger = logger

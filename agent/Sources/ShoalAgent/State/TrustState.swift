@@ -73,11 +73,11 @@ public actor TrustState {
     }
 
     /// A verifier for one bundle under what is held now; `trust.missing` before any document.
-    public func verifier(nodeID: String, claimedLabels: [String: String], facts: NodeFacts?) throws -> BundleVerifier {
+    public func verifier(nodeID: String, claimedLabels: [String: String], facts: NodeFacts?, metrics: NodeMetrics? = nil) throws -> BundleVerifier {
         guard let document else {
             throw ShoalError(.trustMissing, "this node holds no trust document yet, so it runs nothing; it arrives with the next poll once the fleet has one ('coordinator root publish')")
         }
-        return BundleVerifier(nodeID: nodeID, trust: document, labels: labels.labels, claimedLabels: claimedLabels, facts: facts)
+        return BundleVerifier(nodeID: nodeID, trust: document, labels: labels.labels, claimedLabels: claimedLabels, facts: facts, metrics: metrics)
     }
 
     /// The ledger keys started here that have not expired.

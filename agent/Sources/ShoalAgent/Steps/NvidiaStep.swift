@@ -92,11 +92,25 @@ public struct NvidiaStep: Step {
                 return [ShoalError(.nvidiaDriverError, "the NVIDIA driver does not answer: \(problem); \(module); \(Self.describeGPUs(detection)): after a driver upgrade reboot (or reload the nvidia modules), and look for NVRM/Xid lines in the kernel log")]
             }
             var failures: [ShoalError] = []
-            if let minimum = params.minDriverVersion, !Self.version(detection.gpu?.driverVersion, isAtLeast: minimum) {
-                failures.append(ShoalError(.nvidiaDriverTooOld, "NVIDIA driver \(detection.gpu?.driverVersion ?? "(version unknown)") is older than the required \(minimum): install a newer driver and reboot"))
+            // A version nvidia-smi did not print (or printed in a form not understood) is
+            // unknown, never "too old": an operator would otherwise reinstall a good driver.
+            if let minimum = params.minDriverVersion {
+                if let driver = detection.gpu?.driverVersion, NvidiaStep.components(driver) != nil {
+                    if !Self.version(driver, isAtLeast: minimum) {
+                        failures.append(ShoalError(.nvidiaDriverTooOld, "NVIDIA driver \(driver) is older than the required \(minimum): install a newer driver and reboot"))
+                    }
+                } else {
+                    failures.append(ShoalError(.nvidiaDriverVersionUnknown, "the NVIDIA driver answers but its version could not be read (\(detection.gpu?.driverVersion ?? "not printed")), so minDriverVersion \(minimum) cannot be checked: compare 'nvidia-smi --version' by hand and report its output"))
+                }
             }
-            if let minimum = params.minCudaVersion, !Self.version(detection.gpu?.cudaVersion, isAtLeast: minimum) {
-                failures.append(ShoalError(.nvidiaCudaTooOld, "the NVIDIA driver supports CUDA \(detection.gpu?.cudaVersion ?? "(unknown)"), older than the required \(minimum): install a newer driver and reboot"))
+            if let minimum = params.minCudaVersion {
+                if let cuda = detection.gpu?.cudaVersion, NvidiaStep.components(cuda) != nil {
+                    if !Self.version(cuda, isAtLeast: minimum) {
+                        failures.append(ShoalError(.nvidiaCudaTooOld, "the NVIDIA driver supports CUDA \(cuda), older than the required \(minimum): install a newer driver and reboot"))
+                    }
+                } else {
+                    failures.append(ShoalError(.nvidiaCudaUnknown, "the NVIDIA driver \(detection.gpu?.driverVersion ?? "(version unknown)") answers but the CUDA version it supports could not be read (neither 'CUDA Version' nor 'CUDA UMD Version' in nvidia-smi --version or its table), so minCudaVersion \(minimum) cannot be checked: look at 'nvidia-smi --version' by hand and report its output"))
+                }
             }
             return failures
         }
