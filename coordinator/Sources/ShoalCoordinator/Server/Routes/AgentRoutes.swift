@@ -53,7 +53,9 @@ struct AgentRoutes: Sendable {
             let labels = (node?.labelsVersion ?? 0) > (body.labelsVersion ?? 0) ? node?.labelStatement : nil
             return try JSONResponse.make(HeartbeatResponse(
                 serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel,
-                trust: trust.isEmpty ? nil : trust, labelStatement: labels
+                trust: trust.isEmpty ? nil : trust, labelStatement: labels,
+                // After a CA rotation, nodes move to the new CA at once instead of at renewal time.
+                renewCertificate: context.peerIssuer != fleet.ca.certificate.subject ? true : nil
             ))
         }
         group.get("bundles") { request, context in

@@ -127,12 +127,13 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
-    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws {
+    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, now: Date) async throws {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return }
             node.previousCertificateSerial = node.certificateSerial
             node.certificateSerial = serial
             node.certificateExpiresAt = expiresAt
+            node.certificateCA = issuerCA
             try node.update(db)
             var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "certificate_renewed", detail: "serial \(serial), valid until \(Timestamp.format(expiresAt))")
             try event.insert(db)
