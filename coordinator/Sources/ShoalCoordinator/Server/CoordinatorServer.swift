@@ -29,6 +29,7 @@ public enum CoordinatorServer {
         ScheduleRoutes(fleet: fleet).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
         AuditRoutes(fleet: fleet).add(to: router)
+        MetricHistoryRoutes(fleet: fleet).add(to: router)
         OperatorCredentialRoutes(fleet: fleet).add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 

@@ -44,8 +44,10 @@ struct AgentRoutes: Sendable {
             }
             let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limits.maxHeartbeatBytes)
             try body.validate()
+            let now = Date()
             let node = try await fleet.store.recordHeartbeat(
-                nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
+                nodeID: nodeID, at: now, metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText(),
+                point: MetricPoint(minuteOf: now, metrics: body.metrics)
             )
             let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
             // What the node holds is behind: bring the newer trust documents and label statement.

@@ -67,7 +67,7 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.read { db in try NodeRecord.order(Column("hostname"), Column("id")).fetchAll(db) }
     }
 
-    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?) async throws -> NodeRecord? {
+    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
             if node.status == .down {
@@ -81,6 +81,7 @@ public final class SQLiteFleetStore: FleetStore {
                 node.factsJSON = factsJSON
             }
             try node.update(db)
+            if let point { try Self.recordMetricPoint(db, node: node, point: point) }
             return node
         }
     }

@@ -154,6 +154,9 @@ enum SQLiteMigrations {
             // nodes still hold one from the old CA. NULL: issued before this was recorded.
             try db.alter(table: "nodes") { t in t.add(column: "certificateCA", .text) }
         }
+        migrator.registerMigration("v10-metric-history") { db in
+            try SQLiteMigrations.metricHistory(db)
+        }
         return migrator
     }
 }
