@@ -130,10 +130,14 @@ final class TestFleet: @unchecked Sendable {
         return path
     }
 
+    /// `environment` is added to the test's own (a `PATH` with a fake nvidia-smi first, say).
     @discardableResult
-    func startAgent(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil) throws -> ChildProcess {
+    func startAgent(
+        _ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> ChildProcess {
         let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks, hostname: hostname)
-        let process = try ChildProcess(Self.agentBinary, ["run", "--config", config], logPath: root + "/agents/\(name)/agent.log")
+        let process = try ChildProcess(Self.agentBinary, ["run", "--config", config], logPath: root + "/agents/\(name)/agent.log", environment: environment)
         agents[name] = process
         return process
     }
