@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -108,6 +110,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "coordinator/Sources/ShoalCoordinator",
             swiftSettings: strict
@@ -142,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalCoordinatorTests",
-            dependencies: ["ShoalCore", "ShoalCoordinator"],
+            dependencies: ["ShoalCore", "ShoalCoordinator", "ShoalTestSupport", .product(name: "Metrics", package: "swift-metrics")],
             path: "Tests/ShoalCoordinatorTests"
         ),
         .testTarget(

@@ -5,7 +5,7 @@
 #
 # --dist  where scripts/build-release.sh put agent and coordinator (default .build-release/dist)
 # --out   where the .debs go (default: the dist dir)
-# --version  package version (default: AgentVersion.current from the sources)
+# --version  package version (default: ShoalVersion.current from the sources)
 #
 # Writes shoal-agent_V_ARCH.deb and shoal-coordinator_V_ARCH.deb, built with
 # `dpkg-deb --root-owner-group --build`, and runs lintian on them when it is installed.
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -z "$version" ]; then
-    version="$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$root/agent/Sources/ShoalAgent/AgentVersion.swift")"
+    version="$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$root/Sources/ShoalCore/Support/ShoalVersion.swift")"
 fi
 if ! printf '%s' "$version" | grep -Eq '^[0-9][A-Za-z0-9.+~-]*$'; then
     echo "build-debs.sh: '$version' is not a Debian version" >&2

@@ -37,6 +37,7 @@ readonly wanted=(
   "libstdc++-12-dev|the static release agent links libstdc++ statically"
   "zlib1g-dev|the static release agent links zlib statically"
   "systemd|systemd-analyze scores the shipped units (packaging tests)"
+  "prometheus|promtool lints the coordinator's live /metrics scrape (MetricsTests); its service is not started"
 )
 
 # pip requirement|what must import|why — installed with pip into the python3 on PATH (the one

@@ -43,6 +43,7 @@ readonly privileged=(
   "ShoalSystemTests PackagingTests|the static release build and .debs (dpkg-dev, lintian, libstdc++-12-dev), installed on testbed nodes, root"
   "ShoalSystemTests UnitHardeningTests|systemd-analyze on the shipped units and the units on testbed nodes, root"
   "ShoalSystemTests TrustTests/bothSignatureLayersVerifyWithSecuresystemslib|python3 with securesystemslib (pip)"
+  "ShoalSystemTests MetricsTests/prometheusScrapesTheFleetWithAViewerCertificateOrThePlainListener|promtool (prometheus)"
 )
 
 if [ "$unit" = 1 ]; then

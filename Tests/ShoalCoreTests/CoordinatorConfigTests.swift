@@ -41,6 +41,24 @@ struct CoordinatorConfigTests {
         #expect(error?.message.contains("listen") == true)
     }
 
+    @Test("metrics_listen is absent by default, kept when set, and must be a HOST:PORT of its own")
+    func metricsListen() throws {
+        var config = CoordinatorConfig(fleetName: "prod", advertiseURL: "https://h:1", listen: "0.0.0.0:8443")
+        #expect(try !config.yamlText().contains("metrics_listen"))
+        #expect(try CoordinatorConfig.parse(yaml: try config.yamlText(), source: "c.yaml").metricsListen == nil)
+        config.metricsListen = "127.0.0.1:9464"
+        #expect(try config.yamlText().contains("metrics_listen: 127.0.0.1:9464"))
+        #expect(try CoordinatorConfig.parse(yaml: try config.yamlText(), source: "c.yaml").metricsListen == "127.0.0.1:9464")
+        for bad in ["9464", "0.0.0.0:8443"] {
+            config.metricsListen = bad
+            let error = #expect(throws: ShoalError.self) {
+                try CoordinatorConfig.parse(yaml: try config.yamlText(), source: "c.yaml")
+            }
+            #expect(error?.code == .configInvalid)
+            #expect(error?.message.contains("metrics_listen '\(bad)'") == true)
+        }
+    }
+
     @Test("a missing field is config.invalid naming it")
     func missingField() {
         let error = #expect(throws: ShoalError.self) {

@@ -20,6 +20,11 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     public var retention: RetentionConfig?
     /// Bounds on connections and node-facing routes; absent means every default.
     public var limits: CoordinatorLimits?
+    /// A second, plain-HTTP listener (`HOST:PORT`) that serves only `GET /metrics`, for a
+    /// Prometheus that cannot present a client certificate; absent (the default): none, and
+    /// scraping needs a viewer-or-better certificate on `listen`. Anyone who can reach it
+    /// reads the fleet's hostnames and load, so bind it to loopback or a monitoring network.
+    public var metricsListen: String?
 
     enum CodingKeys: String, CodingKey {
         case fleetName = "fleet_name"
@@ -33,6 +38,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case bundleExpiry = "bundle_expiry"
         case retention
         case limits
+        case metricsListen = "metrics_listen"
     }
 
     public init(fleetName: String, advertiseURL: String, listen: String) {
@@ -64,6 +70,14 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         _ = try (config.limits ?? CoordinatorLimits()).resolved(source: source)
         guard HostPort(config.listen) != nil else {
             throw ShoalError(.configInvalid, "\(source): listen '\(config.listen)' must be HOST:PORT")
+        }
+        if let metricsListen = config.metricsListen {
+            guard HostPort(metricsListen) != nil else {
+                throw ShoalError(.configInvalid, "\(source): metrics_listen '\(metricsListen)' must be HOST:PORT (for example 127.0.0.1:9464), or be left out for no plain-HTTP metrics listener")
+            }
+            guard metricsListen != config.listen else {
+                throw ShoalError(.configInvalid, "\(source): metrics_listen '\(metricsListen)' is the API's own listen address; give the metrics listener a port of its own")
+            }
         }
         return config
     }

@@ -130,6 +130,7 @@ final class TestFleet: @unchecked Sendable {
         return path
     }
 
+    /// `environment` is added to the test's own (a `PATH` with a fake nvidia-smi first, say).
     @discardableResult
     func startAgent(
         _ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil,

@@ -1,4 +1,6 @@
-/// The agent's version, reported in facts and by `agent version`.
+import ShoalCore
+
+/// The agent's version, reported in facts and by `agent version`: the build's (ShoalVersion).
 public enum AgentVersion {
-    public static let current = "0.1.0"
+    public static let current = ShoalVersion.current
 }

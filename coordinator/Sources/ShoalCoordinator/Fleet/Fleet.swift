@@ -19,6 +19,8 @@ public struct Fleet: Sendable {
     public var trust: TrustKeeper
     /// The coordinator's own key use, counted (see KeyUseCounter).
     public var keyUse = KeyUseCounter()
+    /// This coordinator's HTTP and store timings for `/metrics` (the store reports into it).
+    public var metrics = CoordinatorMetrics()
 
     public static func load(dataDir: String) throws -> Fleet {
         let paths = FleetPaths(root: dataDir)
@@ -29,11 +31,12 @@ public struct Fleet: Sendable {
         let caPEM = try SecureFile.read(paths.caCertificate)
         let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: SecureFile.read(paths.caKey))
         let signingKey = try BundleSigningKey(fileText: SecureFile.read(paths.bundleSigningKey))
-        let store = try SQLiteFleetStore(path: paths.database)
+        let metrics = CoordinatorMetrics()
+        let store = try SQLiteFleetStore(path: paths.database, timer: metrics)
         return Fleet(
             paths: paths, config: config, ca: ca, caPEM: caPEM, caFingerprint: try ca.certificate.fingerprint,
             previousCAPEM: try Self.readIfPresent(paths.previousCACertificate), crossCertificatePEM: try Self.readIfPresent(paths.crossCertificate),
-            signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName)
+            signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName), metrics: metrics
         )
     }
 

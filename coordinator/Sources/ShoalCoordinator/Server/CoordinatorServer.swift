@@ -19,6 +19,9 @@ public enum CoordinatorServer {
         let notifier = WorkNotifier()
         let limits = fleet.config.resolvedLimits
         let router = Router(context: CoordinatorRequestContext.self)
+        // Outermost, so every request is counted with the status the error middleware gives it.
+        router.add(middleware: MetricsFactoryScope(factory: fleet.metrics.httpFactory))
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
         router.add(middleware: PathParameterMiddleware())
@@ -31,6 +34,8 @@ public enum CoordinatorServer {
         AuditRoutes(fleet: fleet).add(to: router)
         MetricHistoryRoutes(fleet: fleet).add(to: router)
         OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        let metrics = MetricsRoutes(fleet: fleet, notifier: notifier)
+        metrics.add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(
@@ -43,6 +48,13 @@ public enum CoordinatorServer {
             additionalChannelHandlers: [HandshakeTimeoutHandler(timeout: handshake)],
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds))
         )
+        // First, so it stops last and stores the counts of the others' final work.
+        var services: [any Service] = [
+            KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger), AllocatorTrimmer(),
+        ]
+        if let address = fleet.config.metricsListen, let metricsListen = HostPort(address) {
+            services.append(MetricsListener.makeApplication(routes: metrics, listen: metricsListen, idleTimeoutSeconds: limits.idleTimeoutSeconds, logger: logger))
+        }
         return Application(
             router: router,
             server: try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(fleet: fleet)),
@@ -50,8 +62,7 @@ public enum CoordinatorServer {
                 address: .hostname(listen.host, port: listen.port), serverName: "shoal-coordinator",
                 availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)
             ),
-            // First, so it stops last and stores the counts of the others' final work.
-            services: [KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger), AllocatorTrimmer()],
+            services: services,
             onServerRunning: onServerRunning,
             logger: logger
         )

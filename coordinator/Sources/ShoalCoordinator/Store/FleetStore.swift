@@ -123,6 +123,9 @@ public protocol FleetStore: Sendable {
     func pruneNodeEvents(before: Date, keepPerNode: Int) async throws -> Int
     /// Deletes schedule runs older than `before`, then all but each schedule's newest `keepPerSchedule`.
     func pruneScheduleRuns(before: Date, keepPerSchedule: Int) async throws -> Int
+    // Metrics (SQLiteFleetStore+Metrics.swift)
+    /// Everything a `/metrics` scrape reports about the fleet, in one read transaction.
+    func metricsSnapshot() async throws -> FleetMetricsSnapshot
     // Trust (docs/trust.md)
     /// Documents above `version`, oldest first: the chain an agent at `version` must walk.
     func trustDocuments(after version: Int) async throws -> [TrustDocumentRecord]

@@ -6,7 +6,7 @@ import ShoalCore
 public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "nodes"
 
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case ready, down, revoked
     }
 

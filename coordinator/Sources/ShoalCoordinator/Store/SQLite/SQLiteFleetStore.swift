@@ -5,17 +5,19 @@ import ShoalCore
 /// The default store: one SQLite file in WAL mode through GRDB. Writes are serialized by
 /// GRDB's writer; each store method is one transaction.
 public final class SQLiteFleetStore: FleetStore {
-    let pool: DatabasePool
+    let pool: TimedDatabasePool
 
-    public init(path: String) throws {
+    /// `timer` hears how long each transaction took (the coordinator's metrics); nil: nobody.
+    public init(path: String, timer: (any StoreOperationTimer)? = nil) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator.migrate(pool)
+            let database = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator.migrate(database)
+            pool = TimedDatabasePool(database: database, timer: timer)
         } catch {
             throw ShoalError(.storage, "cannot open the fleet database \(path): \(error)")
         }
