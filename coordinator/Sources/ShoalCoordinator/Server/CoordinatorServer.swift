@@ -18,18 +18,8 @@ public enum CoordinatorServer {
     ) throws -> some ApplicationProtocol {
         let notifier = WorkNotifier()
         let limits = fleet.config.resolvedLimits
-        let router = Router(context: CoordinatorRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
-        router.add(middleware: PathParameterMiddleware())
-        EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
-        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
-        OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
-        ScheduleRoutes(fleet: fleet).add(to: router)
-        TrustRoutes(fleet: fleet).add(to: router)
-        AuditRoutes(fleet: fleet).add(to: router)
-        OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        let router = makeRouter(fleet: fleet, notifier: notifier, engine: engine)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(
@@ -54,6 +44,25 @@ public enum CoordinatorServer {
             onServerRunning: onServerRunning,
             logger: logger
         )
+    }
+
+    /// Every route of the API behind its middleware. `docs/openapi.json` describes exactly
+    /// these (`OpenAPIDocumentTests` compares the two).
+    static func makeRouter(fleet: Fleet, notifier: WorkNotifier, engine: RolloutEngine) -> Router<CoordinatorRequestContext> {
+        let limits = fleet.config.resolvedLimits
+        let router = Router(context: CoordinatorRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
+        router.add(middleware: PathParameterMiddleware())
+        EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
+        OpenAPIRoutes().add(to: router)
+        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
+        OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
+        ScheduleRoutes(fleet: fleet).add(to: router)
+        TrustRoutes(fleet: fleet).add(to: router)
+        AuditRoutes(fleet: fleet).add(to: router)
+        OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        return router
     }
 
     /// Server TLS: the fleet's server certificate; client certificates requested and, when
