@@ -147,10 +147,13 @@ TOML
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 echo "api-fuzz.sh: schemathesis for ${seconds}s"
 status=0
-"${st[@]}" --config-file "$work/schemathesis.toml" run "${SHOAL_OPENAPI:-$url/v1/openapi.json}" --url "$url" \
+# From the fleet's directory: schemathesis keeps a cache of what it found in .schemathesis/ there.
+schema=${SHOAL_OPENAPI:-$url/v1/openapi.json}
+[ -f "$schema" ] && schema=$(cd "$(dirname "$schema")" && pwd)/$(basename "$schema")
+(cd "$work" && "${st[@]}" --config-file "$work/schemathesis.toml" run "$schema" --url "$url" \
   --tls-verify "$data/ca.crt" --checks "$checks" --max-time "$seconds" --workers 2 \
   --phases "${SHOAL_API_FUZZ_PHASES:-fuzzing}" --request-timeout 30 --no-color --suppress-health-check all --generation-database none \
-  --report junit --report-junit-path "$reports/schemathesis.xml" "$@" || status=1
+  --report junit --report-junit-path "$reports/schemathesis.xml" "$@") || status=1
 if grep -q 'request failed' "$work/coordinator.log"; then
   echo "api-fuzz.sh: the coordinator logged failed requests:" >&2
   grep 'request failed' "$work/coordinator.log" | head -20 >&2
