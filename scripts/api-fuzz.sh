@@ -16,6 +16,9 @@
 # schemathesis.cli` (scripts/install-test-deps.sh installs it). The JUnit report is kept in
 # .build/api-fuzz/schemathesis.xml; KEEP=1 keeps the fleet's directory and logs. SHOAL_OPENAPI=FILE reads the document from
 # FILE instead of the coordinator, to try an edit of docs/openapi.json before rebuilding.
+# SHOAL_API_FUZZ_PHASES (default fuzzing; also examples, coverage, stateful) and
+# SHOAL_API_FUZZ_CHECKS (default the five below; `all` adds the checks of which requests
+# should be accepted, which the document does not claim to decide) are for exploring by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -144,7 +147,7 @@ TOML
 # must be what the document says. The checks that judge which requests an API should accept
 # (negative_data_rejection, positive_data_acceptance, …) are not run: the document describes
 # the wire types, not every rule the routes check (a signed task, a CSR, a selector).
-checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
+checks=${SHOAL_API_FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance}
 echo "api-fuzz.sh: schemathesis for ${seconds}s"
 status=0
 # From the fleet's directory: schemathesis keeps a cache of what it found in .schemathesis/ there.
