@@ -118,6 +118,7 @@ let package = Package(
                 "ShoalCoordinator",
                 "ShoalCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             path: "coordinator/Sources/coordinator",
             swiftSettings: strict

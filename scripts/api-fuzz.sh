@@ -131,7 +131,7 @@ include-operation-id = "removeSchedule"
 parameters = { "path.name" = "doomed" }
 
 [[operations]]
-include-operation-id = ["getNode", "getNodeEnrollment"]
+include-operation-id = ["getNode", "getNodeEnrollment", "nodeMetrics"]
 parameters = { "path.id" = "$node" }
 
 [[operations]]

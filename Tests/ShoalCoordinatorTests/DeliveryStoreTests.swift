@@ -119,12 +119,12 @@ import Testing
 
     @Test func silentNodesAreMarkedDownAndComeBackOnHeartbeat() async throws {
         let past = Date().addingTimeInterval(-120)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: past, metricsJSON: "{}", factsJSON: nil)
-        _ = try await store.recordHeartbeat(nodeID: "n-b", at: Date(), metricsJSON: "{}", factsJSON: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-a", at: past, metricsJSON: "{}", factsJSON: nil, point: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-b", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil)
         let down = try await store.markDown(lastHeartbeatBefore: Date().addingTimeInterval(-60), now: Date())
         #expect(down == ["n-a"])
         #expect(try await store.node(id: "n-a")?.status == .down)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil)
         #expect(try await store.node(id: "n-a")?.status == .ready)
         #expect(try await store.events(nodeID: "n-a").map(\.kind) == ["enrolled", "down", "ready"])
     }

@@ -25,6 +25,10 @@ public struct RetentionConfig: Codable, Sendable, Equatable {
     public var scheduleRuns: String = "30d"
     /// …and no schedule keeps more than this many, newest kept.
     public var scheduleRunsPerSchedule: Int = 1000
+    /// Each node's metric history: a point per minute kept this long…
+    public var metricsMinutes: String = "7d"
+    /// …and a point per hour (also what `usage` bills from) this long.
+    public var metricsHours: String = "90d"
 
     enum CodingKeys: String, CodingKey {
         case interval
@@ -36,6 +40,8 @@ public struct RetentionConfig: Codable, Sendable, Equatable {
         case nodeEventsPerNode = "node_events_per_node"
         case scheduleRuns = "schedule_runs"
         case scheduleRunsPerSchedule = "schedule_runs_per_schedule"
+        case metricsMinutes = "metrics_minutes"
+        case metricsHours = "metrics_hours"
     }
 
     public init() {}
@@ -52,11 +58,13 @@ public struct RetentionConfig: Codable, Sendable, Equatable {
         nodeEventsPerNode = try container.decodeIfPresent(Int.self, forKey: .nodeEventsPerNode) ?? defaults.nodeEventsPerNode
         scheduleRuns = try container.decodeIfPresent(String.self, forKey: .scheduleRuns) ?? defaults.scheduleRuns
         scheduleRunsPerSchedule = try container.decodeIfPresent(Int.self, forKey: .scheduleRunsPerSchedule) ?? defaults.scheduleRunsPerSchedule
+        metricsMinutes = try container.decodeIfPresent(String.self, forKey: .metricsMinutes) ?? defaults.metricsMinutes
+        metricsHours = try container.decodeIfPresent(String.self, forKey: .metricsHours) ?? defaults.metricsHours
     }
 
     /// `config.invalid` naming the key when a value cannot be used.
     public func validate(source: String) throws {
-        let durations = [("interval", interval), ("finished_tasks", finishedTasks), ("outputs", outputs), ("node_events", nodeEvents), ("schedule_runs", scheduleRuns)]
+        let durations = [("interval", interval), ("finished_tasks", finishedTasks), ("outputs", outputs), ("node_events", nodeEvents), ("schedule_runs", scheduleRuns), ("metrics_minutes", metricsMinutes), ("metrics_hours", metricsHours)]
         for (key, value) in durations {
             let seconds: Int
             do { seconds = try DurationText.seconds(value) } catch let error as ShoalError {

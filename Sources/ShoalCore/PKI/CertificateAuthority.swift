@@ -23,11 +23,16 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// Makes a new self-signed CA valid for `validity` from now.
-    public static func create(fleetName: String, validity: TimeInterval = 10 * 365 * 86400, now: Date = Date()) throws -> CertificateAuthority {
+    /// A rotation's next CA gets a `generation` (its start date) in its name: a cross
+    /// certificate links two CAs by name, so they must not share one.
+    public static func create(
+        fleetName: String, generation: String? = nil, validity: TimeInterval = 10 * 365 * 86400, now: Date = Date()
+    ) throws -> CertificateAuthority {
         let key = P256.Signing.PrivateKey()
+        let commonName = "Shoal fleet CA \(fleetName)" + (generation.map { " \($0)" } ?? "")
         let name = try DistinguishedName {
             OrganizationName("Shoal")
-            CommonName("Shoal fleet CA \(fleetName)")
+            CommonName(commonName)
         }
         let publicKey = Certificate.PublicKey(key.publicKey)
         let certificate = try Certificate(
@@ -47,6 +52,32 @@ public struct CertificateAuthority: Sendable {
             issuerPrivateKey: .init(key)
         )
         return CertificateAuthority(certificate: certificate, privateKey: key)
+    }
+
+    /// Certifies another CA's key and name under this CA (a cross certificate), for CA
+    /// rotation: a server certificate the new CA issued, sent with this certificate, still
+    /// verifies for a client that trusts only this (older) CA. It lives no longer than either CA.
+    public func crossCertify(_ other: Certificate, now: Date = Date()) throws -> Certificate {
+        guard other.subject != certificate.subject else {
+            throw ShoalError(.invalidArgument, "the CA to cross-certify has this CA's own name (\(certificate.subject)); make it with a generation")
+        }
+        return try Certificate(
+            version: .v3,
+            serialNumber: .init(),
+            publicKey: other.publicKey,
+            notValidBefore: now.addingTimeInterval(-Self.backdate),
+            notValidAfter: min(other.notValidAfter, certificate.notValidAfter),
+            issuer: certificate.subject,
+            subject: other.subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: other.publicKey)
+                AuthorityKeyIdentifier(keyIdentifier: try certificate.extensions.subjectKeyIdentifier?.keyIdentifier)
+            },
+            issuerPrivateKey: .init(privateKey)
+        )
     }
 
     /// Issues the API server certificate. Every name clients dial must be listed:
@@ -131,5 +162,19 @@ public enum IPAddressBytes {
             return withUnsafeBytes(of: &v6) { Array($0) }
         }
         return nil
+    }
+
+    /// The textual form of 4 or 16 network-order bytes; nil for any other length.
+    public static func text(_ bytes: [UInt8]) -> String? {
+        let family: Int32
+        switch bytes.count {
+        case 4: family = AF_INET
+        case 16: family = AF_INET6
+        default: return nil
+        }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let written = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) }
+        guard written != nil else { return nil }
+        return String(cString: buffer)
     }
 }

@@ -61,14 +61,22 @@ public enum CertificateChecks {
         try Certificate(pemEncoded: pem).fingerprint
     }
 
+    /// Fingerprints of every certificate in a PEM bundle, in order.
+    public static func fingerprints(pem: String) throws -> [String] {
+        try Certificate.all(fromPEM: pem).map { try $0.fingerprint }
+    }
+
     /// True when `certificatePEM` was signed by the CA in `caPEM` and is in its validity window.
+    /// `caPEM` may be a bundle (while the fleet CA rotates, agents trust two): any of them will do.
     public static func isIssued(certificatePEM: String, byCA caPEM: String, now: Date = Date()) -> Bool {
-        guard let certificate = try? Certificate(pemEncoded: certificatePEM), let ca = try? Certificate(pemEncoded: caPEM) else {
+        guard let certificate = try? Certificate(pemEncoded: certificatePEM), let authorities = try? Certificate.all(fromPEM: caPEM) else {
             return false
         }
-        return certificate.issuer == ca.subject
-            && ca.publicKey.isValidSignature(certificate.signature, for: certificate)
-            && certificate.notValidBefore <= now && now < certificate.notValidAfter
+        return authorities.contains { ca in
+            certificate.issuer == ca.subject
+                && ca.publicKey.isValidSignature(certificate.signature, for: certificate)
+                && certificate.notValidBefore <= now && now < certificate.notValidAfter
+        }
     }
 
     public static func expiry(pem: String) -> Date? {

@@ -10,12 +10,15 @@ public final class Wakeup: Sendable {
     public func signal() { flag.withLock { $0 = true } }
 
     /// Sleeps up to `delay`, or less if signalled; throws only on task cancellation.
-    public func wait(upTo delay: Duration) async throws {
+    /// Returns whether it was signalled.
+    @discardableResult
+    public func wait(upTo delay: Duration) async throws -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + delay
         while clock.now < end {
-            if flag.withLock({ let was = $0; $0 = false; return was }) { return }
+            if flag.withLock({ let was = $0; $0 = false; return was }) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
+        return false
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import X509
 
 /// Who may make the fleet's nodes run something: the fleet's root keys (and how many of them
 /// must sign), the coordinator's delivery keys, each operator's key and scope, and the CA
@@ -95,5 +96,32 @@ public struct TrustDocument: Codable, Sendable, Equatable {
             }
             try grant.scope.validate(operator: grant.name)
         }
+        if let caCertificates { try Self.validateCAList(caCertificates, fail: fail) }
+    }
+
+    /// Most CAs a document lists: the current one and the next while the CA rotates, with room
+    /// for a slow rotation; more would only widen what agents trust.
+    public static let maxCACertificates = 4
+
+    /// A listed CA set must parse, hold only CA certificates, and not be empty: an empty list
+    /// would leave agents trusting no server at all.
+    static func validateCAList(_ list: [String], fail: (String) -> ShoalError) throws {
+        guard !list.isEmpty else { throw fail("lists an empty CA set; leave caCertificates out to keep the CA pinned at enrollment") }
+        guard list.count <= maxCACertificates else { throw fail("lists \(list.count) CA certificates; at most \(maxCACertificates)") }
+        var seen: Set<String> = []
+        for (index, pem) in list.enumerated() {
+            guard let certificate = try? Certificate(pemEncoded: pem), let fingerprint = try? certificate.fingerprint else {
+                throw fail("CA certificate \(index + 1) is not a PEM certificate")
+            }
+            guard case .isCertificateAuthority = try? certificate.extensions.basicConstraints else {
+                throw fail("CA certificate \(index + 1) (\(fingerprint)) is not a CA certificate")
+            }
+            guard seen.insert(fingerprint).inserted else { throw fail("CA certificate \(fingerprint) is listed twice") }
+        }
+    }
+
+    /// The listed CA certificates as one PEM bundle, the form TLS trust roots are read from.
+    public var caBundle: String? {
+        caCertificates.map { list in list.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined() }
     }
 }

@@ -97,8 +97,15 @@ public struct HeartbeatResponse: Codable, Sendable {
     public var trust: [DSSEEnvelope]?
     /// The operator-signed statement of the node's labels, when newer than `labelsVersion`.
     public var labelStatement: DSSEEnvelope?
+    /// True when the node's certificate is not from the CA the coordinator issues with now
+    /// (the fleet CA rotated): renew it now rather than at two thirds of its life.
+    public var renewCertificate: Bool?
 
-    public init(serverTime: Date, status: String, cancel: [String] = [], trust: [DSSEEnvelope]? = nil, labelStatement: DSSEEnvelope? = nil) {
+    public init(
+        serverTime: Date, status: String, cancel: [String] = [], trust: [DSSEEnvelope]? = nil, labelStatement: DSSEEnvelope? = nil,
+        renewCertificate: Bool? = nil
+    ) {
+        self.renewCertificate = renewCertificate
         self.trust = trust
         self.labelStatement = labelStatement
         self.serverTime = serverTime

@@ -22,6 +22,8 @@ public struct AgentRuntime: Sendable {
             try await enrollFromConfig(state: state)
         }
         let identity = try state.loadIdentity()
+        // Before the credentials are read: it brings ca.crt in line with the trust document.
+        let trust = try TrustState(state: state, pinnedRoots: config.trustRoot, enrolledLabels: identity.labels)
         let credentials = try state.credentials()
         let client = APIClient(
             baseURL: identity.coordinatorURL,
@@ -38,7 +40,12 @@ public struct AgentRuntime: Sendable {
         let cancellations = BundleCancellations()
         let nodeID = identity.nodeID
         let gateLogger = logger
-        let trust = try TrustState(state: state, pinnedRoots: config.trustRoot, enrolledLabels: identity.labels)
+        // The root changed which fleet CAs to trust (CA rotation): new connections use the new set.
+        await trust.onCAChange { [logger] bundle in
+            let current = try state.credentials()
+            client.replaceTLS(try ClientTLS.mutual(caPEM: bundle, certificatePEM: current.certificate, keyPEM: current.key))
+            logger.info("trusting the fleet CAs the trust document lists", metadata: ["certificates": "\(bundle.components(separatedBy: "-----BEGIN CERTIFICATE-----").count - 1)"])
+        }
         let executor = BundleExecutor(
             state: state, spool: spool, nodeID: identity.nodeID, trust: trust, claimedLabels: config.labels ?? [:], logger: logger,
             cancellations: cancellations,
@@ -57,14 +64,16 @@ public struct AgentRuntime: Sendable {
         let checkList = config.healthChecks ?? []
         let board = NodeCheckBoard(names: checkList.map(\.name))
         let nodeChecks = NodeHealthCheckService(checks: checkList, board: board, outputDirectory: state.outputDirectory + "/checks", logger: logger)
+        let renewalRequests = Wakeup()
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, trust: trust, logger: logger
+            facts: FactsCollector(nodeName: config.nodeName), spool: spool, cancellations: cancellations, checks: board, trust: trust,
+            renewalRequests: renewalRequests, logger: logger
         )
         let work = WorkService(
             client: client, nodeID: identity.nodeID, pollWait: try config.pollWaitSeconds, executor: executor, uploader: uploader, trust: trust, logger: logger
         )
-        let renewal = CertificateRenewalService(client: client, state: state, nodeID: identity.nodeID, logger: logger)
+        let renewal = CertificateRenewalService(client: client, state: state, nodeID: identity.nodeID, requested: renewalRequests, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [heartbeat, work, uploader, renewal, nodeChecks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))

@@ -69,11 +69,11 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// `--since`: a duration back from now, or an RFC 3339 time.
-    static func time(_ text: String) throws -> Date {
+    /// `--since` (or `--until`): a duration back from now, or an RFC 3339 time.
+    static func time(_ text: String, option: String = "--since") throws -> Date {
         if let date = Timestamp.parse(text) { return date }
         guard let seconds = try? DurationText.seconds(text) else {
-            throw ShoalError(.invalidArgument, "--since takes a duration back from now (30m, 24h, 7d) or an RFC 3339 time (2026-01-31T12:00:00Z), got '\(text)'")
+            throw ShoalError(.invalidArgument, "\(option) takes a duration back from now (30m, 24h, 7d) or an RFC 3339 time (2026-01-31T12:00:00Z), got '\(text)'")
         }
         return Date().addingTimeInterval(-TimeInterval(seconds))
     }

@@ -5,7 +5,7 @@ import ShoalCoordinator
 import ShoalCore
 
 struct NodesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Label.self, Revoke.self])
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "Enrolled nodes.", subcommands: [List.self, Show.self, Metrics.self, Label.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List nodes with status, labels and last heartbeat.")

@@ -75,6 +75,9 @@ extension OperatorCommand {
                 let current = try connection.connection()
                 let renewed = try await current.renew()
                 print("renewed \(renewed.identity.description): \(current.certificateFile) valid until \(Timestamp.format(renewed.expiresAt))")
+                if let ca = renewed.movedToCA, let file = current.caFile {
+                    print("the fleet CA rotated: \(file) now holds the new CA \(ca)")
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ struct RootCommand: AsyncParsableCommand {
         --root-key THEIRS', then 'coordinator root publish FILE'.
         """,
         subcommands: [
-            Init.self, Show.self, First.self, AddOperator.self, RevokeOperator.self, AddDeliveryKey.self, RemoveDeliveryKey.self,
+            Init.self, Show.self, First.self, AddOperator.self, RevokeOperator.self, AddDeliveryKey.self, RemoveDeliveryKey.self, AddCA.self, RemoveCA.self,
             Rotate.self, Renew.self, Cosign.self, Publish.self,
         ]
     )

@@ -2,6 +2,7 @@ import Foundation
 import ShoalClient
 import ShoalCoordinator
 import ShoalCore
+import X509
 
 /// Reading, signing and publishing trust documents for the `root` commands.
 enum RootDocuments {
@@ -65,7 +66,10 @@ enum RootDocuments {
         for grant in document.operators {
             lines.append("operator: \(grant.name) key \(grant.key.keyID) — \(grant.scope.description)")
         }
-        if let certificates = document.caCertificates { lines.append("CA certificates: \(certificates.count)") }
+        for pem in document.caCertificates ?? [] {
+            let certificate = try? Certificate(pemEncoded: pem)
+            lines.append("ca:       \((try? certificate?.fingerprint) ?? "unreadable") \(certificate.map { "\($0.subject)" } ?? "")")
+        }
         return lines.joined(separator: "\n")
     }
 

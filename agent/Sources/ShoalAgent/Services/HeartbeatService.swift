@@ -16,13 +16,17 @@ public struct HeartbeatService: Service {
     let cancellations: BundleCancellations
     let checks: NodeCheckBoard
     let trust: TrustState?
+    /// Signalled when the coordinator asks for a certificate from its current CA.
+    let renewalRequests: Wakeup?
     let logger: Logger
 
     public init(
         client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, spool: ResultSpool,
-        cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), trust: TrustState? = nil, logger: Logger
+        cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), trust: TrustState? = nil,
+        renewalRequests: Wakeup? = nil, logger: Logger
     ) {
         self.trust = trust
+        self.renewalRequests = renewalRequests
         self.checks = checks
         self.client = client
         self.nodeID = nodeID
@@ -50,6 +54,7 @@ public struct HeartbeatService: Service {
                     let response = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
                     sentFacts = current
                     await acceptTrustUpdates(response)
+                    if response.renewCertificate == true { renewalRequests?.signal() }
                     if !response.cancel.isEmpty {
                         logger.warning("operator cancelled running work", metadata: ["deliveries": "\(response.cancel)"])
                         cancellations.request(response.cancel)

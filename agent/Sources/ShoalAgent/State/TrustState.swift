@@ -8,6 +8,7 @@ import ShoalCore
 /// trust.json          the newest trust document accepted (its DSSE envelope)
 /// labels.json         this node's labels: the join token's, then signed label statements
 /// started-tasks.json  task ids (and schedule slots) started here, until they expire
+/// ca.crt              the CAs the held document lists, when it lists any (CA rotation)
 /// ```
 ///
 /// Every change is checked first — a trust document against the one held, a label statement
@@ -19,6 +20,8 @@ public actor TrustState {
     public private(set) var document: TrustDocument?
     public private(set) var labels: NodeLabelSet
     private var started: [String: Date]
+    /// Told the new CA bundle when a document changes which CAs to trust (the TLS client).
+    private var caChangeHandler: (@Sendable (String) throws -> Void)?
 
     public init(state: AgentStateDirectory, pinnedRoots: String? = nil, enrolledLabels: [String: String] = [:]) throws {
         self.state = state
@@ -28,6 +31,22 @@ public actor TrustState {
         // changes back to version 0, a damaged ledger would let started tasks run again.
         self.labels = try Self.loadIfPresent(NodeLabelSet.self, state.labelsFile) ?? NodeLabelSet(version: 0, labels: enrolledLabels)
         self.started = try Self.loadIfPresent([String: Date].self, state.startedTasksFile) ?? [:]
+        // A stop between writing trust.json and ca.crt is mended here, before any connection.
+        _ = try Self.writeCAFile(for: document, state: state)
+    }
+
+    /// Called with the new CA bundle, after ca.crt holds it, whenever an accepted document
+    /// changes the CAs this node trusts.
+    public func onCAChange(_ handler: @escaping @Sendable (String) throws -> Void) {
+        caChangeHandler = handler
+    }
+
+    /// Writes the document's CA list to ca.crt when it lists one that differs; returns the
+    /// bundle written. A document without a list leaves the CA pinned at enrollment.
+    static func writeCAFile(for document: TrustDocument?, state: AgentStateDirectory) throws -> String? {
+        guard let bundle = document?.caBundle, (try? SecureFile.read(state.caFile)) != bundle else { return nil }
+        try SecureFile.write(bundle, to: state.caFile, mode: 0o644)
+        return bundle
     }
 
     private static func loadIfPresent<Value: Decodable>(_ type: Value.Type, _ path: String) throws -> Value? {
@@ -54,6 +73,7 @@ public actor TrustState {
             try SecureFile.write(WireCoding.encode(envelope, pretty: true), to: state.trustFile)
             document = next
             taken += 1
+            if let bundle = try Self.writeCAFile(for: next, state: state) { try caChangeHandler?(bundle) }
         }
         return taken
     }

@@ -8,6 +8,9 @@ extension OperatorConnection {
         public var identity: PeerIdentity
         public var expiresAt: Date
         public var certificatePEM: String
+        /// The fleet CA rotated: the certificate is from the coordinator's new CA, which now
+        /// is in `caFile`.
+        public var movedToCA: String?
     }
 
     /// `coordinator operator renew`: asks the coordinator for a new certificate for this
@@ -31,14 +34,23 @@ extension OperatorConnection {
             await client.shutdown()
             throw error
         }
-        guard key.matches(certificatePEM: response.certificate),
-              CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: caPEM),
+        // After a CA rotation the certificate comes from the coordinator's new CA. The answer
+        // names it, over TLS that verified the coordinator against the CA held here (through
+        // the cross certificate), so it is taken as the fleet's CA from now on.
+        let fromHeldCA = CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: caPEM)
+        let fromNewCA = !fromHeldCA && caFile != nil && CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: response.caCertificate)
+        guard key.matches(certificatePEM: response.certificate), fromHeldCA || fromNewCA,
               let renewed = try? Certificate(pemEncoded: response.certificate), PeerIdentity(certificate: renewed) == identity
         else {
             throw ShoalError(.internalError, "the coordinator answered with a certificate that is not for \(identity.description)'s key from the fleet CA; \(certificateFile) is unchanged")
         }
         try SecureFile.write(response.certificate, to: certificateFile, mode: 0o644)
-        return Renewal(identity: identity, expiresAt: renewed.notValidAfter, certificatePEM: response.certificate)
+        var moved: String?
+        if fromNewCA, let caFile {
+            try SecureFile.write(response.caCertificate, to: caFile, mode: 0o644)
+            moved = try CertificateChecks.fingerprint(pem: response.caCertificate)
+        }
+        return Renewal(identity: identity, expiresAt: renewed.notValidAfter, certificatePEM: response.certificate, movedToCA: moved)
     }
 
     /// When the CLI renews by itself: in the last third of the certificate's life, as agents

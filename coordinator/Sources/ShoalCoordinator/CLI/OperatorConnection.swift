@@ -17,6 +17,9 @@ public struct OperatorConnection: Sendable {
     /// Where the certificate came from (`operator renew` writes the renewed one there).
     public var certificateFile: String
     public var keyFile: String
+    /// The operator config's `ca_file`, which a renewal after a CA rotation updates; nil with
+    /// `--data-dir`, whose `ca.crt` is the coordinator's own and never written by the CLI.
+    public var caFile: String? = nil
 
     /// `~/.config/shoal/operator.yaml` or `--operator-config`:
     /// `url`, `ca_file`, `certificate_file`, `key_file`.
@@ -42,7 +45,7 @@ public struct OperatorConnection: Sendable {
                 url: override ?? form.url, caPEM: try SecureFile.read(form.caFile),
                 certificatePEM: try SecureFile.read(form.certificateFile), keyPEM: try SecureFile.read(form.keyFile),
                 signingKeyPath: form.signingKey,
-                certificateFile: form.certificateFile, keyFile: form.keyFile
+                certificateFile: form.certificateFile, keyFile: form.keyFile, caFile: form.caFile
             )
         }
         guard let dataDir else {

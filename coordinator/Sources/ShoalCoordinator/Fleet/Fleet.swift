@@ -7,6 +7,12 @@ public struct Fleet: Sendable {
     public var config: CoordinatorConfig
     public var ca: CertificateAuthority
     public var caPEM: String
+    /// Fingerprint of `ca`, recorded with each node certificate it issues.
+    public var caFingerprint: String
+    /// During a CA rotation: the previous CA (client certificates it issued are still
+    /// accepted) and the cross certificate sent with the server certificate (`ca rotate`).
+    public var previousCAPEM: String?
+    public var crossCertificatePEM: String?
     public var signingKey: BundleSigningKey
     public var store: any FleetStore
     /// The current trust document (docs/trust.md).
@@ -24,7 +30,21 @@ public struct Fleet: Sendable {
         let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: SecureFile.read(paths.caKey))
         let signingKey = try BundleSigningKey(fileText: SecureFile.read(paths.bundleSigningKey))
         let store = try SQLiteFleetStore(path: paths.database)
-        return Fleet(paths: paths, config: config, ca: ca, caPEM: caPEM, signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName))
+        return Fleet(
+            paths: paths, config: config, ca: ca, caPEM: caPEM, caFingerprint: try ca.certificate.fingerprint,
+            previousCAPEM: try Self.readIfPresent(paths.previousCACertificate), crossCertificatePEM: try Self.readIfPresent(paths.crossCertificate),
+            signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName)
+        )
+    }
+
+    private static func readIfPresent(_ path: String) throws -> String? {
+        FileManager.default.fileExists(atPath: path) ? try SecureFile.read(path) : nil
+    }
+
+    /// The CAs whose client certificates the API accepts: the current one, and the previous
+    /// one until a rotation finishes.
+    public var acceptedCABundle: String {
+        [caPEM, previousCAPEM].compactMap { $0 }.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined()
     }
 
     /// Loads state that needs the store: the current trust document.

@@ -5,6 +5,11 @@ import ShoalCore
 /// ```
 /// coordinator.yaml        settings (listen, advertise URL, liveness, validity)
 /// ca.crt  ca.key          the fleet CA (key 0600)
+/// ca.next.crt ca.next.key the next CA during a rotation (`ca new`), until `ca activate`
+/// ca.previous.crt         the CA before the last rotation, still trusted for client
+///                         certificates until `ca finish` (its key is gone)
+/// ca.cross.crt            the current CA certified by the previous one, sent with the server
+///                         certificate so agents that know only the old CA still connect
 /// server.crt server.key   the API's TLS certificate (SANs: advertise host + --san)
 /// bundle-signing.key      Ed25519 key that signs deliveries (0600); .pub beside it
 /// bundle-signing.next.*   a new delivery key during rotation; bundle-signing.retired-*.key after
@@ -20,6 +25,10 @@ public struct FleetPaths: Sendable {
     public var config: String { root + "/" + CoordinatorConfig.fileName }
     public var caCertificate: String { root + "/ca.crt" }
     public var caKey: String { root + "/ca.key" }
+    public var nextCACertificate: String { root + "/ca.next.crt" }
+    public var nextCAKey: String { root + "/ca.next.key" }
+    public var previousCACertificate: String { root + "/ca.previous.crt" }
+    public var crossCertificate: String { root + "/ca.cross.crt" }
     public var serverCertificate: String { root + "/server.crt" }
     public var serverKey: String { root + "/server.key" }
     public var bundleSigningKey: String { root + "/bundle-signing.key" }

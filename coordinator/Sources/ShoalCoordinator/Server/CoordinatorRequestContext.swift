@@ -13,6 +13,8 @@ public struct CoordinatorRequestContext: RequestContext {
     public var peerSerial: String?
     /// The public key of the certificate the client presented (renewal checks it).
     public var peerPublicKey: Certificate.PublicKey?
+    /// Who issued that certificate: the current fleet CA, or the one before it during a rotation.
+    public var peerIssuer: DistinguishedName?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

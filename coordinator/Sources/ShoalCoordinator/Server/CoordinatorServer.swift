@@ -61,6 +61,7 @@ public enum CoordinatorServer {
         ScheduleRoutes(fleet: fleet).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
         AuditRoutes(fleet: fleet).add(to: router)
+        MetricHistoryRoutes(fleet: fleet).add(to: router)
         OperatorCredentialRoutes(fleet: fleet).add(to: router)
         return router
     }
@@ -70,12 +71,16 @@ public enum CoordinatorServer {
     /// then refuse requests that came without one (TLS 1.3 would otherwise only fail on
     /// the first read, with no explanation for the client).
     static func tlsConfiguration(fleet: Fleet) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(fleet.paths.serverCertificate).map { NIOSSLCertificateSource.certificate($0) }
+        var certificates = try NIOSSLCertificate.fromPEMFile(fleet.paths.serverCertificate)
+        // During a CA rotation the cross certificate follows, so a client that trusts only
+        // the previous CA can still build a path to it.
+        if let cross = fleet.crossCertificatePEM { certificates += try NIOSSLCertificate.fromPEMBytes(Array(cross.utf8)) }
+        let chain = certificates.map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: fleet.paths.serverKey, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         TLSPolicy.apply(to: &tls)
         tls.certificateVerification = .optionalVerification
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(fleet.caPEM.utf8)))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(fleet.acceptedCABundle.utf8)))
         return tls
     }
 }

@@ -23,6 +23,7 @@ public struct StoragePruner: Service {
         public var outputBytes: Int64 = 0
         public var nodeEvents = 0
         public var scheduleRuns = 0
+        public var metricPoints = 0
 
         public var isEmpty: Bool { self == Report() }
     }
@@ -47,7 +48,7 @@ public struct StoragePruner: Service {
                     if !report.isEmpty {
                         logger.info("storage pruned", metadata: [
                             "tasks": "\(report.tasks)", "outputFolders": "\(report.outputFolders)", "outputBytes": "\(report.outputBytes)",
-                            "nodeEvents": "\(report.nodeEvents)", "scheduleRuns": "\(report.scheduleRuns)",
+                            "nodeEvents": "\(report.nodeEvents)", "scheduleRuns": "\(report.scheduleRuns)", "metricPoints": "\(report.metricPoints)",
                         ])
                     }
                 } catch {
@@ -106,6 +107,10 @@ public struct StoragePruner: Service {
         // 3. Events and schedule runs.
         report.nodeEvents = try await store.pruneNodeEvents(
             before: now.addingTimeInterval(-Double(retention.seconds(\.nodeEvents))), keepPerNode: retention.nodeEventsPerNode
+        )
+        report.metricPoints = try await store.pruneMetricHistory(
+            minutesBefore: now.addingTimeInterval(-Double(retention.seconds(\.metricsMinutes))),
+            hoursBefore: now.addingTimeInterval(-Double(retention.seconds(\.metricsHours)))
         )
         report.scheduleRuns = try await store.pruneScheduleRuns(
             before: now.addingTimeInterval(-Double(retention.seconds(\.scheduleRuns))), keepPerSchedule: retention.scheduleRunsPerSchedule

@@ -17,16 +17,23 @@ public protocol FleetStore: Sendable {
     // Nodes
     func node(id: String) async throws -> NodeRecord?
     func nodes() async throws -> [NodeRecord]
-    /// Records a heartbeat; a `down` node becomes `ready` again. Returns the updated node.
-    func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?) async throws -> NodeRecord?
+    /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a
+    /// minute also writes `point` to the metric history (minute and hour). Returns the updated node.
+    func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord?
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     func events(nodeID: String) async throws -> [NodeEventRecord]
+    /// A node's metric history in `[since, until)`, oldest first.
+    func metricPoints(nodeID: String, since: Date, until: Date, resolution: MetricHistoryResponse.Resolution) async throws -> [MetricPoint]
+    /// Usage per node over the hours in `[since, until)`, from the hour sums.
+    func usage(since: Date, until: Date) async throws -> [NodeUsage]
+    /// Deletes minute points before `minutesBefore` and hour points before `hoursBefore`; returns how many.
+    func pruneMetricHistory(minutesBefore: Date, hoursBefore: Date) async throws -> Int
     /// Marks a node revoked: its certificate is refused from its next request on, its
     /// unfinished deliveries are cancelled. Returns the node, nil if unknown.
     func revoke(nodeID: String, reason: String, now: Date, audit: AuditEntry) async throws -> NodeRecord?
     /// Records the node's renewed certificate; the old one is refused from then on.
-    func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws
+    func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, now: Date) async throws
     /// The node used its current certificate: stop accepting the previous one.
     func confirmCertificate(nodeID: String, serial: String) async throws
 

@@ -29,6 +29,7 @@ struct PeerIdentityMiddleware: RouterMiddleware {
             context.peer = peer
             context.peerSerial = certificate.serialHex
             context.peerPublicKey = certificate.publicKey
+            context.peerIssuer = certificate.issuer
         }
         return try await next(request, context)
     }

@@ -44,8 +44,10 @@ struct AgentRoutes: Sendable {
             }
             let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limits.maxHeartbeatBytes)
             try body.validate()
+            let now = Date()
             let node = try await fleet.store.recordHeartbeat(
-                nodeID: nodeID, at: Date(), metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText()
+                nodeID: nodeID, at: now, metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText(),
+                point: MetricPoint(minuteOf: now, metrics: body.metrics)
             )
             let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
             // What the node holds is behind: bring the newer trust documents and label statement.
@@ -53,7 +55,9 @@ struct AgentRoutes: Sendable {
             let labels = (node?.labelsVersion ?? 0) > (body.labelsVersion ?? 0) ? node?.labelStatement : nil
             return try JSONResponse.make(HeartbeatResponse(
                 serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel,
-                trust: trust.isEmpty ? nil : trust, labelStatement: labels
+                trust: trust.isEmpty ? nil : trust, labelStatement: labels,
+                // After a CA rotation, nodes move to the new CA at once instead of at renewal time.
+                renewCertificate: context.peerIssuer != fleet.ca.certificate.subject ? true : nil
             ))
         }
         group.get("bundles") { request, context in

@@ -38,6 +38,9 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var tokenID: String?
     /// The IP address its enrollment request came from; nil for nodes enrolled before it was recorded.
     public var enrolledFrom: String?
+    /// Fingerprint of the fleet CA that issued `certificateSerial` (see `ca rotate`); nil for
+    /// certificates issued before it was recorded, which the first CA issued.
+    public var certificateCA: String? = nil
 
     public var labels: [String: String] {
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]

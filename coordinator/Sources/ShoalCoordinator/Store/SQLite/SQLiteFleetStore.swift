@@ -67,7 +67,7 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.read { db in try NodeRecord.order(Column("hostname"), Column("id")).fetchAll(db) }
     }
 
-    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?) async throws -> NodeRecord? {
+    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
             if node.status == .down {
@@ -81,6 +81,7 @@ public final class SQLiteFleetStore: FleetStore {
                 node.factsJSON = factsJSON
             }
             try node.update(db)
+            if let point { try Self.recordMetricPoint(db, node: node, point: point) }
             return node
         }
     }
@@ -127,12 +128,13 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
-    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, now: Date) async throws {
+    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, now: Date) async throws {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return }
             node.previousCertificateSerial = node.certificateSerial
             node.certificateSerial = serial
             node.certificateExpiresAt = expiresAt
+            node.certificateCA = issuerCA
             try node.update(db)
             var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "certificate_renewed", detail: "serial \(serial), valid until \(Timestamp.format(expiresAt))")
             try event.insert(db)

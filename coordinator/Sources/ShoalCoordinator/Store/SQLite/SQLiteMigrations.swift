@@ -149,6 +149,14 @@ enum SQLiteMigrations {
             // hostname a node reported still leads to that machine.
             try db.alter(table: "nodes") { t in t.add(column: "enrolledFrom", .text) }
         }
+        migrator.registerMigration("v9-node-certificate-ca") { db in
+            // Which fleet CA issued each node's certificate, so a CA rotation can tell which
+            // nodes still hold one from the old CA. NULL: issued before this was recorded.
+            try db.alter(table: "nodes") { t in t.add(column: "certificateCA", .text) }
+        }
+        migrator.registerMigration("v10-metric-history") { db in
+            try SQLiteMigrations.metricHistory(db)
+        }
         return migrator
     }
 }

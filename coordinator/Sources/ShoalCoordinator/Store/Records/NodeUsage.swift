@@ -1,0 +1,18 @@
+import Foundation
+
+/// One node's sums over the hours of a usage period (see `FleetStore.usage`).
+public struct NodeUsage: Sendable, Equatable {
+    public var nodeID: String
+    public var minutes: Int
+    public var gpuMinutes: Int
+    public var cpuCoreMinutes: Double
+    public var memoryByteMinutes: Double
+
+    public init(nodeID: String, minutes: Int, gpuMinutes: Int, cpuCoreMinutes: Double, memoryByteMinutes: Double) {
+        self.nodeID = nodeID
+        self.minutes = minutes
+        self.gpuMinutes = gpuMinutes
+        self.cpuCoreMinutes = cpuCoreMinutes
+        self.memoryByteMinutes = memoryByteMinutes
+    }
+}
