@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian/Ubuntu packages, what the full test suite needs beyond Swift itself,
-# and the one Python module Debian packages too old (securesystemslib, with pip into the
-# python3 on PATH), and says what and why. Needs root (apt-get); changes nothing when
+# and the Python modules Debian packages too old or not at all (securesystemslib,
+# schemathesis, with pip into the python3 on PATH), and says what and why. Needs root (apt-get); changes nothing when
 # everything is there, so it is safe to run again. scripts/test.sh runs it when it is root;
 # .ci/run runs it too.
 #
@@ -44,6 +44,7 @@ readonly wanted=(
 # the tests run): Debian 12's python3-securesystemslib (0.26) has no securesystemslib.dsse.
 readonly python_wanted=(
   "securesystemslib[crypto]|securesystemslib.dsse, securesystemslib.signer, cryptography|Tests/interop/verify_dsse.py checks Shoal's DSSE signatures with an independent implementation (TrustTests)"
+  "schemathesis==4.32.5|schemathesis|scripts/api-fuzz.sh (run by .ci/run) checks a live coordinator against docs/openapi.json"
 )
 
 check_only=0

@@ -17,13 +17,10 @@ enum FleetMetricSeries {
         .gauge("shoal_node_root_disk_total_bytes", "Size of the root file system.") { Double($0.rootDiskTotalBytes) },
         .gauge("shoal_node_root_disk_used_bytes", "Space used on the root file system.") { Double($0.rootDiskUsedBytes) },
         .gauge("shoal_node_gpus", "NVIDIA GPUs nvidia-smi reports (absent when no driver answers).") { $0.gpus.map { Double($0.count) } },
+        .stateSet("shoal_node_gpu_health", "The node's GPU health, its worst GPU's: 1 for the current state.", label: "state", states: GPUHealthState.allCases.map(\.rawValue)) { $0.gpuHealthState?.rawValue },
     ]
 
-    /// One row per series; the GPU health work (XID counts, clocks, throttle reasons, a health
-    /// state) adds its fields here, e.g.
-    /// `.counter("shoal_gpu_xid_errors_total", "...") { $0.xidErrorCount }`,
-    /// `.gauge("shoal_gpu_sm_clock_hertz", "...") { $0.smClockMHz.map { $0 * 1e6 } }`,
-    /// `.stateSet("shoal_gpu_health", "...", label: "state", states: ["ok", "degraded", "failed"]) { $0.health?.rawValue }`.
+    /// One row per series (docs/gpu-health.md says what the health states mean).
     static let gpu: [MetricSeries<NodeMetrics.GPU>] = [
         .gauge("shoal_gpu_utilization_ratio", "Share of time a kernel ran on the GPU, 0 to 1.") { $0.utilizationPercent.map { $0 / 100 } },
         .gauge("shoal_gpu_memory_utilization_ratio", "Share of time GPU memory was read or written, 0 to 1.") { $0.memoryUtilizationPercent.map { $0 / 100 } },
@@ -41,5 +38,12 @@ enum FleetMetricSeries {
         .gauge("shoal_gpu_remapped_rows_uncorrectable", "Memory rows remapped for uncorrectable errors (Ampere and later).") { $0.remappedRowsUncorrectable.map { Double($0) } },
         .flag("shoal_gpu_remapped_rows_pending", "1 when a row remap waits for a GPU reset.") { $0.remappedRowsPending },
         .flag("shoal_gpu_remapped_rows_failure", "1 when a row remap failed: the GPU needs service.") { $0.remappedRowsFailure },
+        .counter("shoal_gpu_ecc_corrected_errors_lifetime_total", "Corrected ECC errors over the GPU's life.") { $0.eccCorrectedAggregate },
+        .counter("shoal_gpu_ecc_uncorrected_errors_lifetime_total", "Uncorrected ECC errors over the GPU's life.") { $0.eccUncorrectedAggregate },
+        .counter("shoal_gpu_xid_errors_total", "XID events for this GPU in the kernel log since boot.") { $0.xidCount },
+        .gauge("shoal_gpu_sm_clock_hertz", "Streaming multiprocessor clock.") { $0.clockSMMHz.map { $0 * 1e6 } },
+        .gauge("shoal_gpu_memory_clock_hertz", "Memory clock.") { $0.clockMemoryMHz.map { $0 * 1e6 } },
+        .flag("shoal_gpu_fallen_off_bus", "1 when the driver lost the GPU (fallen off the bus).") { $0.fallenOffBus },
+        .stateSet("shoal_gpu_health", "The GPU's health: 1 for its current state (ok, degraded, failed).", label: "state", states: GPUHealthState.allCases.map(\.rawValue)) { $0.healthState?.rawValue },
     ]
 }

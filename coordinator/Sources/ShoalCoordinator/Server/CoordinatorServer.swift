@@ -18,24 +18,9 @@ public enum CoordinatorServer {
     ) throws -> some ApplicationProtocol {
         let notifier = WorkNotifier()
         let limits = fleet.config.resolvedLimits
-        let router = Router(context: CoordinatorRequestContext.self)
-        // Outermost, so every request is counted with the status the error middleware gives it.
-        router.add(middleware: MetricsFactoryScope(factory: fleet.metrics.httpFactory))
-        router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
-        router.add(middleware: PathParameterMiddleware())
-        EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
-        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
-        OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
-        ScheduleRoutes(fleet: fleet).add(to: router)
-        TrustRoutes(fleet: fleet).add(to: router)
-        AuditRoutes(fleet: fleet).add(to: router)
-        MetricHistoryRoutes(fleet: fleet).add(to: router)
-        OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        let router = try makeRouter(fleet: fleet, notifier: notifier, engine: engine)
         let metrics = MetricsRoutes(fleet: fleet, notifier: notifier)
-        metrics.add(to: router)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
 
         let liveness = LivenessMonitor(
@@ -66,6 +51,30 @@ public enum CoordinatorServer {
             onServerRunning: onServerRunning,
             logger: logger
         )
+    }
+
+    /// Every route of the API behind its middleware. `docs/openapi.json` describes exactly
+    /// these (`OpenAPIDocumentTests` compares the two).
+    static func makeRouter(fleet: Fleet, notifier: WorkNotifier, engine: RolloutEngine) throws -> Router<CoordinatorRequestContext> {
+        let limits = fleet.config.resolvedLimits
+        let router = Router(context: CoordinatorRequestContext.self)
+        // Outermost, so every request is counted with the status the error middleware gives it.
+        router.add(middleware: MetricsFactoryScope(factory: fleet.metrics.httpFactory))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store)))
+        router.add(middleware: PathParameterMiddleware())
+        EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
+        OpenAPIRoutes().add(to: router)
+        AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
+        OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
+        ScheduleRoutes(fleet: fleet).add(to: router)
+        TrustRoutes(fleet: fleet).add(to: router)
+        AuditRoutes(fleet: fleet).add(to: router)
+        MetricHistoryRoutes(fleet: fleet).add(to: router)
+        OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        MetricsRoutes(fleet: fleet, notifier: notifier).add(to: router)
+        return router
     }
 
     /// Server TLS: the fleet's server certificate; client certificates requested and, when

@@ -62,8 +62,8 @@ struct AgentRoutes: Sendable {
         }
         group.get("bundles") { request, context in
             try await poll(
-                nodeID: try context.parameters.require("node"), wait: request.uri.queryParameters.get("wait", as: Int.self) ?? 0,
-                trustVersion: request.uri.queryParameters.get("trust", as: Int.self)
+                nodeID: try context.parameters.require("node"), wait: try request.uri.queryParameters.integer("wait") ?? 0,
+                trustVersion: try request.uri.queryParameters.integer("trust")
             )
         }
         group.post("results") { request, context in

@@ -93,7 +93,7 @@ struct OperatorRoutes: Sendable {
             return try JSONResponse.make(try await planner.view(of: task))
         }
         read.get("tasks") { request, _ in
-            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 50, 1), 1000)
+            let limit = min(max(try request.uri.queryParameters.integer("limit") ?? 50, 1), 1000)
             var views: [TaskView] = []
             for task in try await fleet.store.tasks(limit: limit) {
                 views.append(try await planner.view(of: task, includeNodes: false))

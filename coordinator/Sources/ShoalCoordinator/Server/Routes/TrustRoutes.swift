@@ -14,7 +14,7 @@ struct TrustRoutes: Sendable {
     func add(to router: Router<CoordinatorRequestContext>) {
         router.get("/v1/trust") { request, context in
             _ = try context.requirePeer()
-            let after = max(request.uri.queryParameters.get("after", as: Int.self) ?? 0, 0)
+            let after = max(try request.uri.queryParameters.integer("after") ?? 0, 0)
             return try JSONResponse.make(TrustChainResponse(documents: try await chain(after: after)))
         }
         router.get("/v1/trust/current") { _, context in
