@@ -37,6 +37,7 @@ readonly wanted=(
   "libstdc++-12-dev|the static release agent links libstdc++ statically"
   "zlib1g-dev|the static release agent links zlib statically"
   "systemd|systemd-analyze scores the shipped units (packaging tests)"
+  "chromium|DashboardTests load every dashboard page in headless Chromium and save screenshots"
   "prometheus|promtool lints the coordinator's live /metrics scrape (MetricsTests); its service is not started"
 )
 

@@ -44,6 +44,7 @@ readonly privileged=(
   "ShoalSystemTests UnitHardeningTests|systemd-analyze on the shipped units and the units on testbed nodes, root"
   "ShoalSystemTests TrustTests/bothSignatureLayersVerifyWithSecuresystemslib|python3 with securesystemslib (pip)"
   "ShoalSystemTests MetricsTests/prometheusScrapesTheFleetWithAViewerCertificateOrThePlainListener|promtool (prometheus)"
+  "ShoalSystemTests DashboardTests/everyPageShowsTheLiveFleetInABrowser|headless chromium"
 )
 
 if [ "$unit" = 1 ]; then

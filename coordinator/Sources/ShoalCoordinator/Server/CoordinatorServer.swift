@@ -73,6 +73,7 @@ public enum CoordinatorServer {
         AuditRoutes(fleet: fleet).add(to: router)
         MetricHistoryRoutes(fleet: fleet).add(to: router)
         OperatorCredentialRoutes(fleet: fleet).add(to: router)
+        try DashboardRoutes(fleet: fleet, engine: engine, sessions: DashboardSessions()).add(to: router)
         MetricsRoutes(fleet: fleet, notifier: notifier).add(to: router)
         return router
     }
