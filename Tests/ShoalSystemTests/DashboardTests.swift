@@ -44,6 +44,7 @@ struct DashboardTests {
             #expect(fleetPage.contains("id=\"count-ready\">2<") && fleetPage.contains("team=ml"), "\(fleetPage)")
             #expect(fleetPage.contains(first.id) && fleetPage.contains("web-2") && fleetPage.contains("admin (admin)"))
             try browser.screenshot(fleet.url + "/dashboard", name: "dashboard-fleet")
+            try browser.screenshot(fleet.url + "/dashboard", name: "dashboard-fleet-phone", windowSize: "390,844")
 
             // The node page: facts, labels and a chart drawn from the metric history.
             let nodePage = try browser.dom(fleet.url + "/dashboard/nodes/\(first.id)")
@@ -69,10 +70,13 @@ struct DashboardTests {
             let rollouts = try browser.dom(fleet.url + "/dashboard/rollouts")
             #expect(rollouts.contains(task.id) && rollouts.contains("2/2 finished"), "\(rollouts)")
             try browser.screenshot(fleet.url + "/dashboard/rollouts", name: "dashboard-rollouts")
+            let added = try fleet.cli(["schedule", "add", "nightly-uptime", "--cron", "@daily", "--selector", "team=ml", "--command", "uptime"])
+            #expect(added.status == 0, "\(added.stderr)")
             let schedules = try browser.dom(fleet.url + "/dashboard/schedules")
-            #expect(schedules.contains("<h1>Schedules</h1>"))
+            #expect(schedules.contains("nightly-uptime") && schedules.contains("@daily") && schedules.contains("team=ml") && schedules.contains("next run"), "\(schedules)")
+            try browser.screenshot(fleet.url + "/dashboard/schedules", name: "dashboard-schedules")
             let audit = try browser.dom(fleet.url + "/dashboard/audit")
-            #expect(audit.contains("task.create") && audit.contains("token.create"), "\(audit)")
+            #expect(audit.contains("task.create") && audit.contains("token.create") && audit.contains("schedule.add"), "\(audit)")
             try browser.screenshot(fleet.url + "/dashboard/audit", name: "dashboard-audit")
         }
     }

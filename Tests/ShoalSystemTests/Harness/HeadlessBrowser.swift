@@ -19,13 +19,13 @@ struct HeadlessBrowser {
         profile = root + "/browser-profile"
     }
 
-    private func run(_ arguments: [String]) throws -> CommandResult {
+    private func run(_ arguments: [String], windowSize: String = "1280,900") throws -> CommandResult {
         guard let binary = Self.binary else {
             throw ShoalError(.internalError, "chromium is not installed; scripts/install-test-deps.sh installs it")
         }
         return try runCommand(binary, [
             "--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors", "--no-first-run",
-            "--user-data-dir=\(profile)", "--window-size=1280,900",
+            "--user-data-dir=\(profile)", "--window-size=\(windowSize)",
         ] + arguments)
     }
 
@@ -40,10 +40,10 @@ struct HeadlessBrowser {
 
     /// Saves a PNG of the page as `name`.png and returns its path.
     @discardableResult
-    func screenshot(_ url: String, name: String) throws -> String {
+    func screenshot(_ url: String, name: String, windowSize: String = "1280,900") throws -> String {
         try FileManager.default.createDirectory(atPath: Self.screenshotDirectory, withIntermediateDirectories: true)
         let path = Self.screenshotDirectory + "/\(name).png"
-        let result = try run(["--screenshot=\(path)", url])
+        let result = try run(["--screenshot=\(path)", url], windowSize: windowSize)
         guard result.status == 0, FileManager.default.fileExists(atPath: path) else {
             throw ShoalError(.internalError, "chromium made no screenshot of \(url): \(result.stderr)")
         }

@@ -24,6 +24,7 @@ extension DashboardPages {
     struct NodeProgressRow: Sendable { var taskID, nodeID, hostname, status, exitCode, message: String }
     struct RolloutPage: Sendable {
         var title: String, who: String, id, name, status, statusReason, createdBy, createdAt, selector, policy: String
+        var hasStatusReason: Bool
         var counts: [CountCell], nodes: [NodeProgressRow], mayCancel: Bool, csrf: String
     }
 
@@ -36,7 +37,7 @@ extension DashboardPages {
         return RolloutPage(
             title: view.name, who: who, id: view.id, name: view.name, status: view.status.rawValue, statusReason: view.statusReason ?? "",
             createdBy: view.createdBy, createdAt: Timestamp.format(view.createdAt), selector: view.selector.isEmpty ? "(every node)" : view.selector,
-            policy: policy, counts: NodeTaskStatus.allCases.map { CountCell(state: $0.rawValue, count: view.counts[$0.rawValue] ?? 0) },
+            policy: policy, hasStatusReason: !(view.statusReason ?? "").isEmpty, counts: NodeTaskStatus.allCases.map { CountCell(state: $0.rawValue, count: view.counts[$0.rawValue] ?? 0) },
             nodes: view.nodes.map { node in
                 NodeProgressRow(
                     taskID: view.id, nodeID: node.nodeID, hostname: node.hostname, status: node.status.rawValue,

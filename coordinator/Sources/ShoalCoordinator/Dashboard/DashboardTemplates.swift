@@ -90,7 +90,7 @@ enum DashboardTemplates {
         {{<layout}}{{$body}}
         <h1>{{name}} <span class="status {{status}}" id="rollout-status">{{status}}</span></h1>
         <p>{{id}} · by {{createdBy}} · {{createdAt}} · selector <code>{{selector}}</code> · {{policy}}</p>
-        {{#statusReason}}<p class="message">{{statusReason}}</p>{{/statusReason}}
+        {{#hasStatusReason}}<p class="message">{{statusReason}}</p>{{/hasStatusReason}}
         <section class="cards" data-live="/dashboard/rollouts/{{id}}/events">
         {{#counts}}<div class="card"><span class="figure" id="count-{{state}}">{{count}}</span> {{state}}</div>{{/counts}}
         </section>
