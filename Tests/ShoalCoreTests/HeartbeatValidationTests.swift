@@ -143,3 +143,22 @@ struct HeartbeatValidationTests {
         #expect(!KeyChangeProof.verify("not base64!", newCSRPEM: csr, currentKey: currentPublic))
     }
 }
+
+/// Byte and MiB counts a hostile node sends near UInt64's end are refused, and the sums the
+/// coordinator makes of them saturate instead of trapping.
+@Suite("Heartbeat byte bounds")
+struct HeartbeatByteBoundsTests {
+    @Test func hugeByteAndMiBCountsAreRefused() {
+        var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: .max, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
+        #expect(throws: ShoalError.self) { try HeartbeatRequest(sentAt: Date(), metrics: metrics, facts: nil, spooledResults: 0).validate() }
+        metrics.memoryTotalBytes = 1 << 40
+        var gpu = NodeMetrics.GPU(index: 0)
+        gpu.memoryUsedMiB = .max
+        metrics.gpus = [gpu]
+        let error = #expect(throws: ShoalError.self) { try HeartbeatRequest(sentAt: Date(), metrics: metrics, facts: nil, spooledResults: 0).validate() }
+        #expect(error?.message.contains("memoryUsedMiB") == true, "\(error?.message ?? "")")
+        // Had it got through, the minute point would saturate rather than trap.
+        metrics.gpus = [gpu, gpu]
+        #expect(MetricPoint(minuteOf: Date(), metrics: metrics).gpuMemoryUsedMiB == .max)
+    }
+}

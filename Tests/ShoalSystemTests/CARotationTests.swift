@@ -49,9 +49,17 @@ struct CARotationTests {
 
             let listed = try fleet.cli(["root", "add-ca", "--cert", fleet.dataDir + "/ca.next.crt", "--root-dir", fleet.rootDir])
             #expect(listed.status == 0, "\(listed.stderr)")
+            // Removing the CA the coordinator still issues with would lock agents out: refused.
+            let premature = try fleet.cli(["root", "remove-ca", oldFingerprint, "--root-dir", fleet.rootDir])
+            #expect(premature.status != 0 && premature.stderr.contains("lock every agent out"), "\(premature.stderr)")
             let steadyCA = fleet.stateDir("steady") + "/ca.crt"
             #expect(await eventually { (try? certificates(steadyCA)) == [oldFingerprint, newFingerprint] }, "the online agent learns both CAs from the trust document")
 
+            // What a thief of the coordinator host would keep: the old CA's key.
+            let stolen = fleet.root + "/stolen"
+            try FileManager.default.createDirectory(atPath: stolen, withIntermediateDirectories: true)
+            try SecureFile.write(SecureFile.read(caFile), to: stolen + "/ca.crt")
+            try SecureFile.write(SecureFile.read(fleet.dataDir + "/ca.key"), to: stolen + "/ca.key")
             fleet.stopCoordinator()
             let activated = try coordinator(["ca", "activate"])
             #expect(activated.status == 0, "\(activated.stderr)")
@@ -64,6 +72,34 @@ struct CARotationTests {
             }
             #expect(try pendingNodes()?.count == 2, "both nodes start on the previous CA")
             try await fleet.startCoordinator()
+
+            // During the overlap the old CA's certificates still work, but a stolen old CA key
+            // buys nothing: a new operator it signs is refused, and so is a node certificate it
+            // forges for a node's known serial with another key.
+            let store = try SQLiteFleetStore(path: fleet.dataDir + "/fleet.db")
+            let steadyNode = try #require(try await store.nodes().first { $0.hostname == "steady" })
+            func forge(_ subject: String, serial: String, name: String) throws -> (certificate: String, key: String) {
+                let (key, csr, certificate, extensions) = (stolen + "/\(name).key", stolen + "/\(name).csr", stolen + "/\(name).crt", stolen + "/ext")
+                try "extendedKeyUsage=clientAuth\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+                for arguments in [
+                    ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+                    ["req", "-new", "-key", key, "-subj", subject, "-out", csr],
+                    ["x509", "-req", "-in", csr, "-CA", stolen + "/ca.crt", "-CAkey", stolen + "/ca.key", "-set_serial", "0x" + serial, "-days", "30", "-extfile", extensions, "-out", certificate],
+                ] {
+                    let made = try runCommand("/usr/bin/openssl", arguments)
+                    #expect(made.status == 0, "openssl \(arguments.first ?? ""): \(made.stderr)")
+                }
+                return (certificate, key)
+            }
+            func call(_ forged: (certificate: String, key: String), _ arguments: [String]) throws -> String {
+                try runCommand("/usr/bin/curl", ["-s", "--cacert", caFile, "--cert", forged.certificate, "--key", forged.key] + arguments).stdout
+            }
+            let mallory = try forge("/O=Shoal/OU=admin/CN=mallory", serial: "5eed", name: "mallory")
+            let asAdmin = try call(mallory, [fleet.url + "/v1/nodes"])
+            #expect(asAdmin.contains("auth.forbidden") && asAdmin.contains("previous fleet CA"), "\(asAdmin)")
+            let twin = try forge("/O=Shoal/OU=node/CN=\(steadyNode.id)", serial: steadyNode.certificateSerial, name: "twin")
+            let asNode = try call(twin, ["-X", "POST", "-H", "content-type: application/json", "--data", "{}", fleet.url + "/v1/agent/\(steadyNode.id)/heartbeat"])
+            #expect(asNode.contains("not for the key on record"), "\(asNode)")
 
             let sleeperCA = fleet.stateDir("sleeper") + "/ca.crt"
             #expect(try certificates(sleeperCA) == [oldFingerprint])
@@ -107,9 +143,9 @@ struct CARotationTests {
             await #expect(throws: (any Error).self) { _ = try await stale.get("/v1/nodes", as: NodeListResponse.self) }
             await stale.shutdown()
 
-            // The root refuses to drop the last CA; every step is in the audit log.
+            // The root refuses to drop the CA in use; every step is in the audit log.
             let last = try fleet.cli(["root", "remove-ca", newFingerprint, "--root-dir", fleet.rootDir])
-            #expect(last.status != 0 && last.stderr.contains("only CA"), "\(last.stderr)")
+            #expect(last.status != 0 && last.stderr.contains("lock every agent out"), "\(last.stderr)")
             let audited = try fleet.cli(["audit", "list", "--json"])
             #expect(audited.stdout.contains("ca.activate") && audited.stdout.contains("ca.finish"), "\(audited.stdout)")
             #expect(try fleet.cli(["audit", "verify"]).status == 0)

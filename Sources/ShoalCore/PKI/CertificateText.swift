@@ -27,6 +27,13 @@ extension Certificate {
         serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// `sha256:` + hex of SHA-256 over the certificate's SubjectPublicKeyInfo: which key it
+    /// certifies. The store keeps it, so a certificate a stolen CA key forges for a known
+    /// serial (and another key) is told apart during a CA rotation.
+    public var publicKeyHash: String {
+        "sha256:" + SHA256.hash(data: Array(publicKey.subjectPublicKeyInfoBytes)).hexString
+    }
+
     /// Loads every certificate in a PEM bundle.
     public static func all(fromPEM text: String) throws -> [Certificate] {
         try PEMDocument.parseMultiple(pemString: text).map { try Certificate(pemDocument: $0) }

@@ -12,14 +12,24 @@ extension HeartbeatRequest {
 }
 
 extension NodeMetrics {
+    static let maxBytes: Int64 = 1 << 60
+    static let maxMiB: Int64 = 1 << 40
+
     func validate(_ bounds: WireBounds) throws {
         try bounds.child("cpuPercent").number(cpuPercent, in: 0...100)
         for (name, value) in [("load1", load1), ("load5", load5), ("load15", load15)] {
             try bounds.child(name).number(value, in: 0...1_000_000)
         }
+        // Byte counts up to 2^60 (an exabyte), so sums over a node's GPUs, minutes and hours
+        // never overflow where the coordinator adds them up (metric history, usage).
+        for (name, value) in [("memoryTotalBytes", memoryTotalBytes), ("memoryUsedBytes", memoryUsedBytes), ("rootDiskTotalBytes", rootDiskTotalBytes), ("rootDiskUsedBytes", rootDiskUsedBytes)] {
+            try bounds.child(name).integer(value, in: 0...Self.maxBytes)
+        }
         try bounds.child("gpus").count(gpus ?? [], max: 64)
         for (index, gpu) in (gpus ?? []).enumerated() {
             let gpuBounds = bounds.child("gpus").element(index)
+            try gpuBounds.child("memoryUsedMiB").integer(gpu.memoryUsedMiB, in: 0...Self.maxMiB)
+            try gpuBounds.child("memoryTotalMiB").integer(gpu.memoryTotalMiB, in: 0...Self.maxMiB)
             try gpuBounds.child("index").integer(gpu.index, in: 0...1023)
             try gpuBounds.child("uuid").text(gpu.uuid, max: 128)
             try gpuBounds.child("utilizationPercent").number(gpu.utilizationPercent, in: 0...100)

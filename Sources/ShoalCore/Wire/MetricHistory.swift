@@ -53,7 +53,8 @@ public struct MetricPoint: Codable, Sendable, Equatable {
             memoryUsedBytes: metrics.memoryUsedBytes, memoryTotalBytes: metrics.memoryTotalBytes,
             rootDiskUsedBytes: metrics.rootDiskUsedBytes, rootDiskTotalBytes: metrics.rootDiskTotalBytes, gpuCount: gpus.count,
             gpuUtilizationPercent: utilization.isEmpty ? nil : utilization.reduce(0, +) / Double(utilization.count),
-            gpuMemoryUsedMiB: memory.isEmpty ? nil : memory.reduce(0, +),
+            // Saturating: a heartbeat that skipped validation must not trap the coordinator.
+            gpuMemoryUsedMiB: memory.isEmpty ? nil : memory.reduce(UInt64(0)) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 },
             gpuTemperatureMaxC: gpus.compactMap(\.temperatureC).max(),
             gpuPowerDrawW: power.isEmpty ? nil : power.reduce(0, +)
         )

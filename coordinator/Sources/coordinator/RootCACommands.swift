@@ -68,6 +68,12 @@ extension RootCommand {
         func run() async throws {
             try await runReportingErrors {
                 let wanted = FingerprintText.normalise(fingerprint)
+                // The CA the coordinator issues with now must stay listed, or agents would trust
+                // no server it can present: remove the old CA only after 'ca activate' and 'ca finish'.
+                let serving = try await connection.withClient { try await $0.get("/v1/ca", as: CAResponse.self) }.fingerprint
+                guard FingerprintText.normalise(serving) != wanted else {
+                    throw ShoalError(.conflict, "\(serving) is the CA the coordinator issues with now; removing it would lock every agent out — run 'coordinator ca activate' (and 'ca finish') first, then remove the old CA")
+                }
                 try await edit.edit(connection, keys: keys) { document in
                     let list = document.caCertificates ?? []
                     let listed = try list.map { try CertificateChecks.fingerprint(pem: $0) }

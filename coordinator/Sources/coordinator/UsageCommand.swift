@@ -52,7 +52,7 @@ struct UsageCommand: AsyncParsableCommand {
     static func csvLine(_ fields: [String]) -> String {
         fields.map { field in
             var text = field
-            if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
+            if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
             guard text.contains(where: { ",\"\n\r".contains($0) }) else { return text }
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }.joined(separator: ",")

@@ -51,7 +51,7 @@ struct DashboardRoutes: Sendable {
         }
         router.get("dashboard/events") { request, _ in
             try await signedIn(request) { _, _ in
-                stream(event: "fleet") { () async throws -> (FleetCounts, Bool)? in
+                stream(event: "fleet", session: request.cookies[Self.cookie]?.value ?? "") { () async throws -> (FleetCounts, Bool)? in
                     let nodes = try await fleet.store.nodes()
                     let counts = FleetCounts(total: nodes.count, ready: nodes.count { $0.status == .ready }, down: nodes.count { $0.status == .down }, revoked: nodes.count { $0.status == .revoked })
                     return (counts, false)
@@ -78,7 +78,7 @@ struct DashboardRoutes: Sendable {
         router.get("dashboard/rollouts/{id}/events") { request, context in
             try await signedIn(request) { _, _ in
                 let id = try context.parameters.require("id")
-                return stream(event: "progress") { () async throws -> (DashboardPages.Progress, Bool)? in
+                return stream(event: "progress", session: request.cookies[Self.cookie]?.value ?? "") { () async throws -> (DashboardPages.Progress, Bool)? in
                     guard let progress = try await pages.progress(taskID: id) else { return nil }
                     return (progress, progress.finished)
                 }
@@ -154,17 +154,28 @@ struct DashboardRoutes: Sendable {
     }
 
     /// Server-sent events: `next` is read once a second and sent when it changed, until it
-    /// says it is done, gives nil, or the browser goes away.
+    /// says it is done, gives nil, the session ends or is revoked, or the browser goes away —
+    /// which a comment line every 15 s finds out (a write to a closed connection fails).
     /// A wait on store events would be cheaper than the one-second look (#12); viewers are few.
-    func stream<Value: Encodable & Equatable & Sendable>(event: String, _ next: @escaping @Sendable () async throws -> (Value, Bool)?) -> Response {
-        let body = ResponseBody { writer in
+    func stream<Value: Encodable & Equatable & Sendable>(event: String, session id: String, _ next: @escaping @Sendable () async throws -> (Value, Bool)?) -> Response {
+        let body = ResponseBody { [sessions, fleet] writer in
             var last: Value?
+            var quiet = 0
             while !Task.isCancelled {
+                guard let session = await sessions.session(id) else { break }
+                if let record = try await fleet.store.operatorCredential(serial: session.certificateSerial), record.revokedAt != nil { break }
                 guard let (value, done) = try await next() else { break }
                 if value != last {
                     let json = String(decoding: try WireCoding.encode(value), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(json)\n\n"))
                     last = value
+                    quiet = 0
+                } else {
+                    quiet += 1
+                    if quiet >= 15 {
+                        try await writer.write(ByteBuffer(string: ": still here\n\n"))
+                        quiet = 0
+                    }
                 }
                 if done { break }
                 try await Task.sleep(for: .seconds(1))

@@ -23,6 +23,8 @@ public actor DashboardSessions {
     public static let sessionLifetime: TimeInterval = 3600
     /// Bounds memory whatever a holder of a credential asks for.
     static let maxEntries = 1000
+    static let sessionsPerOperator = 5
+    static let linksPerOperator = 5
 
     private var links: [String: (identity: PeerIdentity, serial: String, expiresAt: Date)] = [:]
     private var sessions: [String: Session] = [:]
@@ -32,8 +34,8 @@ public actor DashboardSessions {
     /// A new one-time login secret for `identity`.
     public func issueLink(for identity: PeerIdentity, serial: String, now: Date = Date()) throws -> (secret: String, expiresAt: Date) {
         prune(now: now)
-        guard links.count < Self.maxEntries else {
-            throw ShoalError(.rateLimited, "too many unused dashboard login links; wait two minutes")
+        guard links.values.filter({ $0.identity.name == identity.name }).count < Self.linksPerOperator, links.count < Self.maxEntries else {
+            throw ShoalError(.rateLimited, "too many unused dashboard login links for \(identity.name); use one, or wait two minutes")
         }
         let secret = RandomID.make(bytes: 32)
         let expiresAt = now.addingTimeInterval(Self.linkLifetime)
@@ -47,8 +49,14 @@ public actor DashboardSessions {
         guard let link = links.removeValue(forKey: RandomID.hash(secret)), link.expiresAt > now else {
             throw ShoalError(.forbidden, "this dashboard login link is unknown, used or expired (links work once, for two minutes); run 'coordinator dashboard login' again")
         }
-        if sessions.count >= Self.maxEntries, let oldest = sessions.min(by: { $0.value.expiresAt < $1.value.expiresAt })?.key {
+        // Each operator holds a few sessions; a new one ends that operator's oldest, never
+        // someone else's, so no one can log others out by logging in often.
+        let own = sessions.filter { $0.value.operatorName == link.identity.name }
+        if own.count >= Self.sessionsPerOperator, let oldest = own.min(by: { $0.value.expiresAt < $1.value.expiresAt })?.key {
             sessions.removeValue(forKey: oldest)
+        }
+        guard sessions.count < Self.maxEntries else {
+            throw ShoalError(.rateLimited, "the dashboard has \(Self.maxEntries) open sessions; try again when some have ended")
         }
         let id = RandomID.make(bytes: 32)
         let session = Session(

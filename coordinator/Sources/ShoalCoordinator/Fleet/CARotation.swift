@@ -67,6 +67,14 @@ public struct CARotation: Sendable {
             throw ShoalError(.trustMissing, "trust document v\(document.version) does not list the new CA \(nextFingerprint) yet; have a root holder run 'coordinator root add-ca --cert \(paths.nextCACertificate)' first")
         }
 
+        // After the switch, a certificate of this (old) CA is accepted only for the key on
+        // record: a node with none would be locked out.
+        let unknown = try await store.nodes().filter { $0.status != .revoked && $0.certificateKey == nil }
+        guard unknown.isEmpty else {
+            let names = unknown.prefix(20).map { "\($0.hostname) (\($0.id))" }.joined(separator: ", ")
+            throw ShoalError(.conflict, "\(unknown.count) node(s) have not been seen since certificate keys were recorded: \(names); start them (one heartbeat records the key) or unenroll them, then activate")
+        }
+
         // Everything new is written beside the old files first; the renames come last, so a
         // failure before them leaves the fleet as it was.
         let cross = try current.crossCertify(next.certificate, now: now)
@@ -118,6 +126,14 @@ public struct CARotation: Sendable {
     public func finish(store: any FleetStore, force: Bool) async throws -> String {
         guard let previousPEM = try? SecureFile.read(paths.previousCACertificate) else {
             throw ShoalError(.invalidArgument, "no CA rotation to finish: \(paths.previousCACertificate) does not exist")
+        }
+        // Dropping the cross certificate is safe only if agents trust the current CA itself.
+        let current = try CertificateChecks.fingerprint(pem: SecureFile.read(paths.caCertificate))
+        if let envelope = try await store.latestTrustDocument()?.envelope,
+           let document = try? envelope.decodePayload(TrustDocument.self, expecting: TrustDocument.payloadType, malformed: .trustMalformed),
+           let listed = document.caCertificates,
+           !(try listed.map { try CertificateChecks.fingerprint(pem: $0) }).contains(current) {
+            throw ShoalError(.trustMissing, "trust document v\(document.version) does not list the current CA \(current); agents reach the coordinator only through the cross certificate, which 'ca finish' would remove — have a root holder run 'coordinator root add-ca --cert \(paths.caCertificate)' first")
         }
         let waiting = try await pending(store: store)
         if !waiting.isEmpty, !force {

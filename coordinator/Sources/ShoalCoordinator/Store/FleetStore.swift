@@ -33,7 +33,9 @@ public protocol FleetStore: Sendable {
     /// unfinished deliveries are cancelled. Returns the node, nil if unknown.
     func revoke(nodeID: String, reason: String, now: Date, audit: AuditEntry) async throws -> NodeRecord?
     /// Records the node's renewed certificate; the old one is refused from then on.
-    func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, now: Date) async throws
+    func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, key: String, now: Date) async throws
+    /// Records the key of the node's current certificate where none is on record yet.
+    func recordCertificateKey(nodeID: String, serial: String, key: String) async throws
     /// The node used its current certificate: stop accepting the previous one.
     func confirmCertificate(nodeID: String, serial: String) async throws
 

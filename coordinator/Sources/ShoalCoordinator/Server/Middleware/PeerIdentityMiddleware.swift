@@ -30,6 +30,7 @@ struct PeerIdentityMiddleware: RouterMiddleware {
             context.peerSerial = certificate.serialHex
             context.peerPublicKey = certificate.publicKey
             context.peerIssuer = certificate.issuer
+            context.peerKeyHash = certificate.publicKeyHash
         }
         return try await next(request, context)
     }
@@ -58,6 +59,9 @@ struct RequireOperatorMiddleware: RouterMiddleware {
 struct RequireNodeMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
     let store: any FleetStore
+    /// The CA that issues now; a certificate of the previous one (a CA rotation under way)
+    /// must certify the key on record, since that CA's key may be in the wrong hands.
+    let currentCA: DistinguishedName
     /// Requests per node across all agent routes.
     let limiter: KeyedRateLimiter
 
@@ -85,6 +89,14 @@ struct RequireNodeMiddleware: RouterMiddleware {
             }
         } else if node.previousCertificateSerial == nil || node.previousCertificateSerial != context.peerSerial {
             throw ShoalError(.certificateSuperseded, "this certificate for node \(nodeID) has been replaced by a newer one")
+        }
+        if context.peerIssuer != currentCA {
+            guard let recorded = node.certificateKey, recorded == context.peerKeyHash else {
+                throw ShoalError(.forbidden, "this certificate for node \(nodeID) is from the previous fleet CA but not for the key on record; the CA is rotating — enroll the node again")
+            }
+        } else if node.certificateKey == nil, node.certificateSerial == context.peerSerial, let key = context.peerKeyHash {
+            // Nodes enrolled before keys were recorded: learn the key from the current CA's certificate.
+            try await store.recordCertificateKey(nodeID: nodeID, serial: node.certificateSerial, key: key)
         }
         return try await next(request, context)
     }

@@ -23,7 +23,7 @@ extension AgentRoutes {
         let certificate = try fleet.ca.issueClientCertificate(
             csr: csr, identity: PeerIdentity(role: .node, name: nodeID), validity: TimeInterval(fleet.config.seconds(\.nodeCertificateValidity)), now: now
         )
-        try await fleet.store.replaceCertificate(nodeID: nodeID, serial: certificate.serialHex, expiresAt: certificate.notValidAfter, issuerCA: fleet.caFingerprint, now: now)
+        try await fleet.store.replaceCertificate(nodeID: nodeID, serial: certificate.serialHex, expiresAt: certificate.notValidAfter, issuerCA: fleet.caFingerprint, key: certificate.publicKeyHash, now: now)
         context.logger.info("node certificate renewed", metadata: ["node": "\(nodeID)", "keyChanged": "\(csr.publicKey != current)"])
         return try JSONResponse.make(RenewResponse(certificate: try certificate.pemText))
     }

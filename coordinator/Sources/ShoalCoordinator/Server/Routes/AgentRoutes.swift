@@ -35,7 +35,7 @@ struct AgentRoutes: Sendable {
     }
 
     func add(to router: Router<CoordinatorRequestContext>) {
-        let group = router.group("/v1/agent/{node}").add(middleware: RequireNodeMiddleware(store: fleet.store, limiter: requests))
+        let group = router.group("/v1/agent/{node}").add(middleware: RequireNodeMiddleware(store: fleet.store, currentCA: fleet.ca.certificate.subject, limiter: requests))
         let limit = fleet.config.maxBodyBytes
         group.post("heartbeat") { request, context in
             let nodeID = try context.parameters.require("node")

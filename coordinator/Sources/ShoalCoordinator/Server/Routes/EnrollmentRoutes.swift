@@ -66,7 +66,8 @@ struct EnrollmentRoutes: Sendable {
                 labelsJSON: token.labelsJSON, claimedLabelsJSON: try claimed.jsonText(), labelsVersion: 0, labelStatementJSON: nil,
                 factsJSON: nil, metricsJSON: nil, enrolledAt: now, lastHeartbeatAt: nil,
                 certificateSerial: certificate.serialHex, previousCertificateSerial: nil, certificateExpiresAt: certificate.notValidAfter,
-                lastSequence: 0, tokenID: token.id, enrolledFrom: address, certificateCA: fleet.caFingerprint
+                lastSequence: 0, tokenID: token.id, enrolledFrom: address, certificateCA: fleet.caFingerprint,
+                certificateKey: certificate.publicKeyHash
             )
         }
         logger.info("node enrolled", metadata: ["node": "\(node.id)", "hostname": "\(node.hostname)"])

@@ -35,12 +35,14 @@ public struct NodeMetricHourRecord: Codable, Sendable, FetchableRecord, Persista
     public var point: MetricPoint {
         let count = Double(max(minutes, 1))
         func average(_ sum: Double, _ samples: Int) -> Double? { samples > 0 ? sum / Double(samples) : nil }
+        // Whatever the sums hold, converting back never traps (a Double beyond UInt64 saturates).
+        func whole(_ value: Double) -> UInt64 { value.isFinite ? (value >= 18_446_744_073_709_551_615 ? .max : UInt64(max(0, value))) : 0 }
         return MetricPoint(
             at: at, minutes: minutes, cpuPercent: cpuPercentSum / count, load1: load1Sum / count,
-            memoryUsedBytes: UInt64(max(0, memoryUsedBytesSum / count)), memoryTotalBytes: UInt64(clamping: memoryTotalBytes),
-            rootDiskUsedBytes: UInt64(max(0, rootDiskUsedBytesSum / count)), rootDiskTotalBytes: UInt64(clamping: rootDiskTotalBytes),
+            memoryUsedBytes: whole(memoryUsedBytesSum / count), memoryTotalBytes: UInt64(clamping: memoryTotalBytes),
+            rootDiskUsedBytes: whole(rootDiskUsedBytesSum / count), rootDiskTotalBytes: UInt64(clamping: rootDiskTotalBytes),
             gpuCount: gpuCountMax, gpuUtilizationPercent: average(gpuUtilizationSum, gpuUtilizationMinutes),
-            gpuMemoryUsedMiB: average(gpuMemoryUsedMiBSum, gpuMemoryMinutes).map { UInt64(max(0, $0)) },
+            gpuMemoryUsedMiB: average(gpuMemoryUsedMiBSum, gpuMemoryMinutes).map(whole),
             gpuTemperatureMaxC: gpuTemperatureMaxC, gpuPowerDrawW: average(gpuPowerDrawWSum, gpuPowerMinutes)
         )
     }

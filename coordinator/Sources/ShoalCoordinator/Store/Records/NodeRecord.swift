@@ -41,6 +41,8 @@ public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     /// Fingerprint of the fleet CA that issued `certificateSerial` (see `ca rotate`); nil for
     /// certificates issued before it was recorded, which the first CA issued.
     public var certificateCA: String? = nil
+    /// `publicKeyHash` of that certificate; nil for nodes not seen since it was recorded.
+    public var certificateKey: String? = nil
 
     public var labels: [String: String] {
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]

@@ -18,6 +18,8 @@ public struct OperatorCredentialRecord: Codable, Sendable, FetchableRecord, Pers
     public var renewalOf: String?
     public var revokedAt: Date?
     public var revokedBy: String?
+    /// `publicKeyHash` of the certificate; nil for records made before it was kept.
+    public var publicKeyHash: String?
 
     public init(serial: String, name: String, role: PeerIdentity.Role, issuedAt: Date, expiresAt: Date, issuedBy: String, renewalOf: String? = nil) {
         self.serial = serial
@@ -35,6 +37,7 @@ public struct OperatorCredentialRecord: Codable, Sendable, FetchableRecord, Pers
             serial: certificate.serialHex, name: identity.name, role: identity.role, issuedAt: issuedAt,
             expiresAt: certificate.notValidAfter, issuedBy: issuedBy, renewalOf: renewalOf
         )
+        self.publicKeyHash = certificate.publicKeyHash
     }
 
     public func status(at now: Date) -> OperatorCredentialView.Status {

@@ -130,16 +130,26 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
-    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, now: Date) async throws {
+    public func replaceCertificate(nodeID: String, serial: String, expiresAt: Date, issuerCA: String, key: String, now: Date) async throws {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return }
             node.previousCertificateSerial = node.certificateSerial
             node.certificateSerial = serial
             node.certificateExpiresAt = expiresAt
             node.certificateCA = issuerCA
+            node.certificateKey = key
             try node.update(db)
             var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "certificate_renewed", detail: "serial \(serial), valid until \(Timestamp.format(expiresAt))")
             try event.insert(db)
+        }
+    }
+
+    public func recordCertificateKey(nodeID: String, serial: String, key: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE nodes SET certificateKey = ? WHERE id = ? AND certificateSerial = ? AND certificateKey IS NULL",
+                arguments: [key, nodeID, serial]
+            )
         }
     }
 

@@ -153,6 +153,10 @@ enum SQLiteMigrations {
             // Which fleet CA issued each node's certificate, so a CA rotation can tell which
             // nodes still hold one from the old CA. NULL: issued before this was recorded.
             try db.alter(table: "nodes") { t in t.add(column: "certificateCA", .text) }
+            // Which key each certificate certifies: during a CA rotation a certificate of the
+            // previous CA is accepted only for the key on record (its CA key may be stolen).
+            try db.alter(table: "nodes") { t in t.add(column: "certificateKey", .text) }
+            try db.alter(table: "operator_credentials") { t in t.add(column: "publicKeyHash", .text) }
         }
         migrator.registerMigration("v10-metric-history") { db in
             try SQLiteMigrations.metricHistory(db)
