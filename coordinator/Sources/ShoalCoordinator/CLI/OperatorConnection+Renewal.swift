@@ -16,7 +16,9 @@ extension OperatorConnection {
     /// `coordinator operator renew`: asks the coordinator for a new certificate for this
     /// credential's name, role and key, checks it, and writes it over `certificateFile`.
     /// Nothing is written unless every check passes.
-    public func renew() async throws -> Renewal {
+    /// `mayMoveCA`: only `operator renew` itself may take a new fleet CA into `ca_file`; the
+    /// silent renewal before other commands never changes what the CLI trusts.
+    public func renew(mayMoveCA: Bool = true) async throws -> Renewal {
         guard let current = try? Certificate(pemEncoded: certificatePEM), let identity = PeerIdentity(certificate: current) else {
             throw ShoalError(.configInvalid, "\(certificateFile) is not a Shoal operator certificate")
         }
@@ -38,7 +40,9 @@ extension OperatorConnection {
         // names it, over TLS that verified the coordinator against the CA held here (through
         // the cross certificate), so it is taken as the fleet's CA from now on.
         let fromHeldCA = CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: caPEM)
-        let fromNewCA = !fromHeldCA && caFile != nil && CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: response.caCertificate)
+        let offered = (try? CertificateChecks.fingerprints(pem: response.caCertificate)) ?? []
+        let fromNewCA = !fromHeldCA && mayMoveCA && caFile != nil && offered.count == 1
+            && CertificateChecks.isIssued(certificatePEM: response.certificate, byCA: response.caCertificate)
         guard key.matches(certificatePEM: response.certificate), fromHeldCA || fromNewCA,
               let renewed = try? Certificate(pemEncoded: response.certificate), PeerIdentity(certificate: renewed) == identity
         else {
@@ -76,7 +80,7 @@ extension OperatorConnection {
             return self
         }
         do {
-            let renewal = try await renew()
+            let renewal = try await renew(mayMoveCA: false)
             note("renewed \(renewal.identity.description)'s operator certificate (it would have expired at \(Timestamp.format(expiry))): \(certificateFile) now valid until \(Timestamp.format(renewal.expiresAt))")
             var renewed = self
             renewed.certificatePEM = renewal.certificatePEM
