@@ -57,7 +57,9 @@ enum NvidiaFixtures {
 
             """)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
-        return NvidiaKernelLog(commands: [[path]], searchPath: [])
+        // A generous timeout: under a loaded CI machine a shell script can take seconds to
+        // start, and a timeout would read as "no kernel log" rather than as the scenario.
+        return NvidiaKernelLog(commands: [[path]], searchPath: [], timeout: .seconds(60))
     }
 
     /// A detector reading the scenario's /proc and /sys trees, running `smi` (nil: a path that does not exist).
