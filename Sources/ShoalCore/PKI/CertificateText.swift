@@ -30,9 +30,7 @@ extension Certificate {
     /// `sha256:` + hex of SHA-256 over the certificate's SubjectPublicKeyInfo: which key it
     /// certifies. The store keeps it, so a certificate a stolen CA key forges for a known
     /// serial (and another key) is told apart during a CA rotation.
-    public var publicKeyHash: String {
-        "sha256:" + SHA256.hash(data: Array(publicKey.subjectPublicKeyInfoBytes)).hexString
-    }
+    public var publicKeyHash: String { publicKey.hash }
 
     /// Loads every certificate in a PEM bundle.
     public static func all(fromPEM text: String) throws -> [Certificate] {
@@ -47,5 +45,12 @@ public enum FingerprintText {
         if body.hasPrefix("sha256:") { body = String(body.dropFirst(7)) }
         body.removeAll { $0 == ":" || $0 == " " }
         return "sha256:" + body
+    }
+}
+
+extension Certificate.PublicKey {
+    /// `sha256:` + hex of SHA-256 over the SubjectPublicKeyInfo (see `Certificate.publicKeyHash`).
+    public var hash: String {
+        "sha256:" + SHA256.hash(data: Array(subjectPublicKeyInfoBytes)).hexString
     }
 }

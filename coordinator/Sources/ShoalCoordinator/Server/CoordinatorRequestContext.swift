@@ -15,8 +15,6 @@ public struct CoordinatorRequestContext: RequestContext {
     public var peerPublicKey: Certificate.PublicKey?
     /// Who issued that certificate: the current fleet CA, or the one before it during a rotation.
     public var peerIssuer: DistinguishedName?
-    /// `publicKeyHash` of that certificate.
-    public var peerKeyHash: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -30,7 +30,6 @@ struct PeerIdentityMiddleware: RouterMiddleware {
             context.peerSerial = certificate.serialHex
             context.peerPublicKey = certificate.publicKey
             context.peerIssuer = certificate.issuer
-            context.peerKeyHash = certificate.publicKeyHash
         }
         return try await next(request, context)
     }
@@ -91,10 +90,11 @@ struct RequireNodeMiddleware: RouterMiddleware {
             throw ShoalError(.certificateSuperseded, "this certificate for node \(nodeID) has been replaced by a newer one")
         }
         if context.peerIssuer != currentCA {
-            guard let recorded = node.certificateKey, recorded == context.peerKeyHash else {
+            // Hashed only here and below: not on every request's path.
+            guard let recorded = node.certificateKey, recorded == context.peerPublicKey?.hash else {
                 throw ShoalError(.forbidden, "this certificate for node \(nodeID) is from the previous fleet CA but not for the key on record; the CA is rotating — enroll the node again")
             }
-        } else if node.certificateKey == nil, node.certificateSerial == context.peerSerial, let key = context.peerKeyHash {
+        } else if node.certificateKey == nil, node.certificateSerial == context.peerSerial, let key = context.peerPublicKey?.hash {
             // Nodes enrolled before keys were recorded: learn the key from the current CA's certificate.
             try await store.recordCertificateKey(nodeID: nodeID, serial: node.certificateSerial, key: key)
         }
