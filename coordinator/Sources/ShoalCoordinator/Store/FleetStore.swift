@@ -20,6 +20,9 @@ public protocol FleetStore: Sendable {
     /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a
     /// minute also writes `point` to the metric history (minute and hour). Returns the updated node.
     func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord?
+    /// `recordHeartbeat` for many beats in one transaction; the answers are in `beats`' order
+    /// (nil: no such node). A node may appear more than once; its beats apply in order.
+    func recordHeartbeats(_ beats: [HeartbeatWrite]) async throws -> [NodeRecord?]
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     func events(nodeID: String) async throws -> [NodeEventRecord]
