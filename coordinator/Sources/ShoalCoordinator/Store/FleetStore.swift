@@ -25,6 +25,9 @@ public protocol FleetStore: Sendable {
     func recordHeartbeats(_ beats: [HeartbeatWrite]) async throws -> [NodeRecord?]
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
+    /// The oldest last heartbeat (or, never having sent one, enrollment) of a `ready` node:
+    /// when the next one can be overdue. Nil when no node is ready.
+    func oldestReadyHeartbeat() async throws -> Date?
     func events(nodeID: String) async throws -> [NodeEventRecord]
     /// A node's metric history in `[since, until)`, oldest first.
     func metricPoints(nodeID: String, since: Date, until: Date, resolution: MetricHistoryResponse.Resolution) async throws -> [MetricPoint]

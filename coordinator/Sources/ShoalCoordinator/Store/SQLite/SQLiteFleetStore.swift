@@ -97,10 +97,11 @@ public final class SQLiteFleetStore: FleetStore {
 
     public func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String] {
         try await pool.write { db in
-            let stale = try NodeRecord
-                .filter(Column("status") == NodeRecord.Status.ready.rawValue)
-                .filter(Column("lastHeartbeatAt") == nil && Column("enrolledAt") < cutoff || Column("lastHeartbeatAt") < cutoff)
-                .fetchAll(db)
+            // Two index range reads (nodes_by_status_heartbeat), not one OR that SQLite would
+            // answer by walking every ready node.
+            let ready = Column("status") == NodeRecord.Status.ready.rawValue
+            let stale = try NodeRecord.filter(ready && Column("lastHeartbeatAt") < cutoff).fetchAll(db)
+                + NodeRecord.filter(ready && Column("lastHeartbeatAt") == nil && Column("enrolledAt") < cutoff).fetchAll(db)
             for var node in stale {
                 node.status = .down
                 try node.update(db)
@@ -108,6 +109,15 @@ public final class SQLiteFleetStore: FleetStore {
                 try event.insert(db)
             }
             return stale.map(\.id)
+        }
+    }
+
+    public func oldestReadyHeartbeat() async throws -> Date? {
+        try await pool.read { db in
+            // Two index range reads (nodes_by_status_heartbeat); NULLs sort first.
+            let beat = try Date.fetchOne(db, sql: "SELECT MIN(lastHeartbeatAt) FROM nodes WHERE status = 'ready' AND lastHeartbeatAt IS NOT NULL")
+            let silent = try Date.fetchOne(db, sql: "SELECT MIN(enrolledAt) FROM nodes WHERE status = 'ready' AND lastHeartbeatAt IS NULL")
+            return [beat, silent].compactMap { $0 }.min()
         }
     }
 

@@ -161,6 +161,11 @@ enum SQLiteMigrations {
         migrator.registerMigration("v10-metric-history") { db in
             try SQLiteMigrations.metricHistory(db)
         }
+        migrator.registerMigration("v11-nodes-by-liveness") { db in
+            // The liveness monitor's two questions — which ready nodes are overdue, and when is
+            // the next one due — as index range reads instead of a scan of every node row.
+            try db.create(index: "nodes_by_status_heartbeat", on: "nodes", columns: ["status", "lastHeartbeatAt"])
+        }
         return migrator
     }
 }

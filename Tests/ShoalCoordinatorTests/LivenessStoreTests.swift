@@ -1,0 +1,60 @@
+import Foundation
+import ShoalCore
+import Testing
+
+@testable import ShoalCoordinator
+
+/// What the liveness monitor asks the store, and how long it sleeps on the answer.
+@Suite struct LivenessStoreTests {
+    let store: SQLiteFleetStore
+
+    init() async throws {
+        let directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+        try await store.insertToken(JoinTokenRecord(
+            id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
+            usesAllowed: 3, usesCount: 0, labelsJSON: "{}", createdBy: "test"
+        ), audit: .test("token.create"))
+    }
+
+    func enroll(_ id: String, at: Date) async throws {
+        _ = try await store.enroll(tokenHash: RandomID.hash("t"), now: at) { token in
+            var node = JoinTokenStoreTests.node(id, token)
+            node.enrolledAt = at
+            return node
+        }
+    }
+
+    @Test("the oldest ready node is the next one due, silent or beating; down and revoked nodes do not count")
+    func oldestReadyHeartbeat() async throws {
+        let now = Date()
+        #expect(try await store.oldestReadyHeartbeat() == nil)
+        try await enroll("n-silent", at: now.addingTimeInterval(-20))
+        try await enroll("n-beat", at: now.addingTimeInterval(-100))
+        try await enroll("n-old", at: now.addingTimeInterval(-200))
+        _ = try await store.recordHeartbeats([
+            HeartbeatWrite(nodeID: "n-beat", at: now.addingTimeInterval(-5), metricsJSON: "{}", factsJSON: nil, point: nil),
+            HeartbeatWrite(nodeID: "n-old", at: now.addingTimeInterval(-60), metricsJSON: "{}", factsJSON: nil, point: nil),
+        ])
+        let oldest = try #require(try await store.oldestReadyHeartbeat())
+        #expect(abs(oldest.timeIntervalSince(now.addingTimeInterval(-60))) < 0.01)
+
+        // n-old is overdue at a 45 s limit: marked down, and the silent node is now the oldest.
+        #expect(try await store.markDown(lastHeartbeatBefore: now.addingTimeInterval(-45), now: now) == ["n-old"])
+        let next = try #require(try await store.oldestReadyHeartbeat())
+        #expect(abs(next.timeIntervalSince(now.addingTimeInterval(-20))) < 0.01)
+        #expect(try await store.markDown(lastHeartbeatBefore: now.addingTimeInterval(-10), now: now).sorted() == ["n-silent"])
+    }
+
+    @Test("the monitor sleeps until the oldest node is overdue, within bounds")
+    func delayUntilOverdue() {
+        let now = Date()
+        // Last beat 10 s ago, limit 45 s: due in 35 s, capped at half the limit.
+        #expect(LivenessMonitor.delay(untilOverdue: now.addingTimeInterval(-10), limit: 45, now: now) == 22.5)
+        // Due in 2 s: sleeps just past it.
+        #expect(abs(LivenessMonitor.delay(untilOverdue: now.addingTimeInterval(-43), limit: 45, now: now) - 2.05) < 0.001)
+        // Already overdue (a clock step): a short pause, never a spin.
+        #expect(LivenessMonitor.delay(untilOverdue: now.addingTimeInterval(-100), limit: 45, now: now) == 0.1)
+    }
+}
