@@ -45,7 +45,14 @@ extension SQLiteFleetStore {
     }
 
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
-        try await pool.write { db in
+        // Almost every poll finds nothing: ask a reader first, so an idle fleet's polls never
+        // queue behind SQLite's one writer (heartbeats, results) for an empty answer.
+        let open = [NodeTaskStatus.queued.rawValue, NodeTaskStatus.sent.rawValue]
+        let any = try await pool.read { db in
+            try DeliveryRecord.filter(Column("nodeID") == nodeID && open.contains(Column("status"))).isEmpty(db) == false
+        }
+        guard any else { return [] }
+        return try await pool.write { db in
             // An agent polls only when it runs nothing, so a bundle still `sent` (handed out,
             // never confirmed) when its node polls again went to a poll that died — the
             // agent restarted, or the connection dropped. Hand it out again rather than let it
