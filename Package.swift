@@ -147,7 +147,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalCoordinatorTests",
-            dependencies: ["ShoalCore", "ShoalCoordinator", "ShoalTestSupport", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "ShoalCore", "ShoalCoordinator", "ShoalTestSupport", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/ShoalCoordinatorTests"
         ),
         .testTarget(

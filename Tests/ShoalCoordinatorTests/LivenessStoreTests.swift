@@ -33,10 +33,8 @@ import Testing
         try await enroll("n-silent", at: now.addingTimeInterval(-20))
         try await enroll("n-beat", at: now.addingTimeInterval(-100))
         try await enroll("n-old", at: now.addingTimeInterval(-200))
-        _ = try await store.recordHeartbeats([
-            HeartbeatWrite(nodeID: "n-beat", at: now.addingTimeInterval(-5), metricsJSON: "{}", factsJSON: nil, point: nil),
-            HeartbeatWrite(nodeID: "n-old", at: now.addingTimeInterval(-60), metricsJSON: "{}", factsJSON: nil, point: nil),
-        ])
+        _ = try await store.recordHeartbeat(nodeID: "n-beat", at: now.addingTimeInterval(-5), metricsJSON: "{}", factsJSON: nil, point: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-old", at: now.addingTimeInterval(-60), metricsJSON: "{}", factsJSON: nil, point: nil)
         let oldest = try #require(try await store.oldestReadyHeartbeat())
         #expect(abs(oldest.timeIntervalSince(now.addingTimeInterval(-60))) < 0.01)
 
@@ -56,5 +54,23 @@ import Testing
         #expect(abs(LivenessMonitor.delay(untilOverdue: now.addingTimeInterval(-43), limit: 45, now: now) - 2.05) < 0.001)
         // Already overdue (a clock step): a short pause, never a spin.
         #expect(LivenessMonitor.delay(untilOverdue: now.addingTimeInterval(-100), limit: 45, now: now) == 0.1)
+    }
+}
+
+extension LivenessStoreTests {
+    @Test("a heartbeat keeps facts it did not resend, and a down node comes back ready with an event")
+    func heartbeatKeepsFactsAndRevivesDownNodes() async throws {
+        try await enroll("n-3", at: Date())
+        _ = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":1}", factsJSON: "{\"hostname\":\"kept\"}", point: nil)
+        _ = try await store.markDown(lastHeartbeatBefore: Date().addingTimeInterval(60), now: Date())
+        #expect(try await store.node(id: "n-3")?.status == .down)
+        let node = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":2}", factsJSON: nil, point: nil)
+        #expect(node?.metricsJSON == "{\"beat\":2}")
+        let stored = try await store.node(id: "n-3")
+        #expect(stored?.status == .ready)
+        #expect(stored?.metricsJSON == "{\"beat\":2}")
+        #expect(stored?.factsJSON == "{\"hostname\":\"kept\"}")
+        #expect(try await store.events(nodeID: "n-3").filter { $0.kind == "ready" }.count == 1)
+        #expect(try await store.recordHeartbeat(nodeID: "n-missing", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil) == nil)
     }
 }

@@ -12,7 +12,7 @@ public protocol FleetStore: Sendable {
     func token(hash: String) async throws -> JoinTokenRecord?
     /// Consumes one use of the token with this hash and inserts the node `makeNode` builds, atomically:
     /// two racing enrollments with a single-use token cannot both succeed.
-    func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord
+    func enroll(tokenHash: String, now: Date, makeNode: @escaping @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord
 
     // Nodes
     func node(id: String) async throws -> NodeRecord?
@@ -20,9 +20,6 @@ public protocol FleetStore: Sendable {
     /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a
     /// minute also writes `point` to the metric history (minute and hour). Returns the updated node.
     func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord?
-    /// `recordHeartbeat` for many beats in one transaction; the answers are in `beats`' order
-    /// (nil: no such node). A node may appear more than once; its beats apply in order.
-    func recordHeartbeats(_ beats: [HeartbeatWrite]) async throws -> [NodeRecord?]
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     /// The oldest last heartbeat (or, never having sent one, enrollment) of a `ready` node:
@@ -50,7 +47,7 @@ public protocol FleetStore: Sendable {
     func createTask(_ task: TaskRecord, deliveries: [DeliveryRecord], audit: AuditEntry) async throws
     /// `pending → queued`: assigns the node's next sequence number and stores the envelope
     /// `sign(delivery, sequence)` returns. Nil when the delivery is no longer pending.
-    func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord?
+    func queue(deliveryID: String, now: Date, sign: @escaping @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord?
     /// Moves a delivery to `next` if it is in one of `from` (any state when nil) and the move
     /// is legal; an illegal move is refused and logged as a node event. Returns the updated
     /// record, or nil when nothing changed. `countAttempt` counts a try that never got queued
@@ -106,7 +103,7 @@ public protocol FleetStore: Sendable {
     /// appended only when there are some. `request.not_found` when nothing has that name or
     /// serial; `request.conflict`, changing nothing, when no active admin would remain.
     func revokeOperatorCredentials(
-        name: String?, serial: String?, by: String, now: Date, audit: @Sendable ([OperatorCredentialRecord]) -> AuditEntry
+        name: String?, serial: String?, by: String, now: Date, audit: @escaping @Sendable ([OperatorCredentialRecord]) -> AuditEntry
     ) async throws -> [OperatorCredentialRecord]
 
     // Audit (see AuditLink for the chain, docs/security.md "Audit")

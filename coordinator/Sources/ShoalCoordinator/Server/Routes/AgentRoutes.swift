@@ -21,8 +21,6 @@ struct AgentRoutes: Sendable {
     /// Deliveries with an output upload in progress: one at a time each, so parallel
     /// uploads cannot each pass the per-delivery cap.
     let uploading = UploadGate()
-    /// Heartbeats arriving together are written in one transaction.
-    let recorder: HeartbeatRecorder
     /// The longest a long poll is held open.
     static let maxPollWait = 60
 
@@ -31,7 +29,6 @@ struct AgentRoutes: Sendable {
         self.notifier = notifier
         self.engine = engine
         self.limits = limits
-        self.recorder = HeartbeatRecorder(store: fleet.store)
         let interval = Double(max(fleet.config.seconds(\.heartbeatInterval), 1))
         self.heartbeats = KeyedRateLimiter(capacity: 5, perSecond: 2 / interval)
         self.requests = KeyedRateLimiter(capacity: limits.agentRequestBurst, perSecond: Double(limits.agentRequestsPerSecond))
@@ -48,10 +45,10 @@ struct AgentRoutes: Sendable {
             let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limits.maxHeartbeatBytes)
             try body.validate()
             let now = Date()
-            let node = try await recorder.record(HeartbeatWrite(
+            let node = try await fleet.store.recordHeartbeat(
                 nodeID: nodeID, at: now, metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText(),
                 point: MetricPoint(minuteOf: now, metrics: body.metrics)
-            ))
+            )
             let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
             // What the node holds is behind: bring the newer trust documents and label statement.
             let trust = try await TrustRoutes(fleet: fleet).chain(after: body.trustVersion ?? 0)

@@ -36,7 +36,7 @@ extension SQLiteFleetStore {
     }
 
     public func revokeOperatorCredentials(
-        name: String?, serial: String?, by: String, now: Date, audit: @Sendable ([OperatorCredentialRecord]) -> AuditEntry
+        name: String?, serial: String?, by: String, now: Date, audit: @escaping @Sendable ([OperatorCredentialRecord]) -> AuditEntry
     ) async throws -> [OperatorCredentialRecord] {
         try await pool.write { db in
             let matching: [OperatorCredentialRecord]

@@ -11,7 +11,7 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func queue(deliveryID: String, now: Date, sign: @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord? {
+    public func queue(deliveryID: String, now: Date, sign: @escaping @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord? {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID), delivery.status == .pending else { return nil }
             try db.execute(sql: "UPDATE nodes SET lastSequence = lastSequence + 1 WHERE id = ?", arguments: [delivery.nodeID])

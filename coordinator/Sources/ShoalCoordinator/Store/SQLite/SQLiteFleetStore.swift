@@ -36,7 +36,7 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.read { db in try JoinTokenRecord.filter(Column("tokenHash") == hash).fetchOne(db) }
     }
 
-    public func enroll(tokenHash: String, now: Date, makeNode: @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord {
+    public func enroll(tokenHash: String, now: Date, makeNode: @escaping @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord {
         try await pool.write { db in
             guard let token = try JoinTokenRecord.filter(Column("tokenHash") == tokenHash).fetchOne(db) else {
                 throw JoinTokenRecord.unknownTokenError
@@ -69,30 +69,24 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.read { db in try NodeRecord.order(Column("hostname"), Column("id")).fetchAll(db) }
     }
 
-    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
-        try await recordHeartbeats([HeartbeatWrite(nodeID: nodeID, at: at, metricsJSON: metricsJSON, factsJSON: factsJSON, point: point)])[0]
-    }
-
-    public func recordHeartbeats(_ beats: [HeartbeatWrite]) async throws -> [NodeRecord?] {
-        try await pool.write { db in try beats.map { try Self.recordHeartbeat($0, in: db) } }
-    }
-
     /// Writes only the columns a heartbeat changes: the facts (the largest column) only when
     /// the node sent new ones.
-    static func recordHeartbeat(_ beat: HeartbeatWrite, in db: Database) throws -> NodeRecord? {
-        guard var node = try NodeRecord.fetchOne(db, key: beat.nodeID) else { return nil }
-        if node.status == .down {
-            var event = NodeEventRecord(nodeID: beat.nodeID, at: beat.at, kind: "ready", detail: "heartbeat received after being down")
-            try event.insert(db)
+    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
+        try await pool.write { db in
+            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
+            if node.status == .down {
+                var event = NodeEventRecord(nodeID: nodeID, at: at, kind: "ready", detail: "heartbeat received after being down")
+                try event.insert(db)
+            }
+            try node.updateChanges(db) { node in
+                if node.status != .revoked { node.status = .ready }
+                node.lastHeartbeatAt = at
+                node.metricsJSON = metricsJSON
+                if let factsJSON { node.factsJSON = factsJSON }
+            }
+            if let point { try Self.recordMetricPoint(db, node: node, point: point) }
+            return node
         }
-        try node.updateChanges(db) { node in
-            if node.status != .revoked { node.status = .ready }
-            node.lastHeartbeatAt = beat.at
-            node.metricsJSON = beat.metricsJSON
-            if let facts = beat.factsJSON { node.factsJSON = facts }
-        }
-        if let point = beat.point { try recordMetricPoint(db, node: node, point: point) }
-        return node
     }
 
     public func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String] {
