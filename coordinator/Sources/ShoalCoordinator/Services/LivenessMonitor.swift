@@ -26,9 +26,12 @@ public struct LivenessMonitor: Service {
                 let limit = ttl + grace
                 let cutoff = now.addingTimeInterval(-Double(limit.components.seconds) - Double(limit.components.attoseconds) / 1e18)
                 do {
-                    for id in try await store.markDown(lastHeartbeatBefore: cutoff, now: now) {
+                    let down = try await store.markDown(lastHeartbeatBefore: cutoff, now: now)
+                    for id in down {
                         logger.warning("node is down: no heartbeat within TTL + grace", metadata: ["node": "\(id)"])
                     }
+                    // Deliveries queued for a node that went down are retried elsewhere in time.
+                    if !down.isEmpty { store.taskChanges.fleetChanged() }
                 } catch {
                     logger.error("liveness check failed", metadata: ["error": "\(error)"])
                 }

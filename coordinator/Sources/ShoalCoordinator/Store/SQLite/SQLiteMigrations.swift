@@ -161,6 +161,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v10-metric-history") { db in
             try SQLiteMigrations.metricHistory(db)
         }
+        migrator.registerMigration("v11-task-changes") { db in
+            try SQLiteMigrations.taskChanges(db)
+        }
         return migrator
     }
 }
