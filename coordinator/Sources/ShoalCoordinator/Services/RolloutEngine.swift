@@ -181,7 +181,9 @@ public final class RolloutEngine: Service, Sendable {
                     _ = try await retryOrFail(delivery, policy: request.policy, now: now, reason: "node \(delivery.nodeID) is \(statuses[delivery.nodeID]?.rawValue ?? "gone") when its turn came")
                     continue
                 }
-                if try await queue(delivery, task: task, request: request, now: now) != nil {
+                // Stamped now, not at the pass's start: a slot freed by a result stored during
+                // this pass must not look as if its successor was queued before it ended.
+                if try await queue(delivery, task: task, request: request, now: Date()) != nil {
                     started.append(delivery.nodeID)
                     slots -= 1
                 }
