@@ -107,12 +107,16 @@ public struct TaskView: Codable, Sendable {
     /// Check mode: nodes grouped by identical reports, largest group first.
     public var checkGroups: [CheckGroup]
     public var nodes: [NodeTaskView]
+    /// Moves on every change of the rollout or its nodes: pass it as `after` to
+    /// `GET /v1/tasks/{id}/changes` to wait for the next one. Nil from older coordinators.
+    public var changeVersion: Int64?
 
     public init(
         id: String, name: String, createdAt: Date, createdBy: String, status: RolloutStatus, statusReason: String?,
         selector: String, policy: RolloutPolicy?, total: Int, counts: [String: Int], checkMode: Bool = false,
-        checkGroups: [CheckGroup] = [], nodes: [NodeTaskView]
+        checkGroups: [CheckGroup] = [], nodes: [NodeTaskView], changeVersion: Int64? = nil
     ) {
+        self.changeVersion = changeVersion
         self.id = id
         self.name = name
         self.createdAt = createdAt

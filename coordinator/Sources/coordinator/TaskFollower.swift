@@ -3,17 +3,41 @@ import ShoalClient
 import ShoalCoordinator
 import ShoalCore
 
-/// Polls a rollout until it ends. On a terminal it redraws one progress line; otherwise it
-/// prints a plain line whenever the counts change, so logs stay readable.
+/// Follows a rollout until it ends, told of each change by the coordinator's long poll
+/// (`GET /v1/tasks/{id}/changes`), so `--wait` returns as soon as the last result is stored.
+/// On a terminal it redraws one progress line; otherwise it prints a plain line whenever
+/// the counts change, so logs stay readable.
 struct TaskFollower {
     let client: APIClient
     let live: Bool
+    /// A viewer may not hold long polls: it reads the task this often instead.
+    static let viewerPeriod: Duration = .milliseconds(500)
+    /// Pause after each answer, so changes that come in a burst are fetched together.
+    static let coalesce: Duration = .milliseconds(20)
+    /// The most the coordinator lets one call wait (`TaskChangeRoutes.maxWaitSeconds`).
+    static let longestWait: Int64 = 60
 
     func follow(taskID: String, limit: Duration) async throws -> TaskView {
         let deadline = ContinuousClock.now + limit
         var lastLine = ""
+        var version: Int64?
+        var longPoll = true
         while true {
-            let view = try await client.get("/v1/tasks/\(APIPath.segment(taskID))", as: TaskView.self)
+            let view: TaskView
+            if longPoll {
+                do {
+                    view = try await changes(taskID: taskID, after: version, until: deadline)
+                } catch let error as ShoalError where error.code == .forbidden {
+                    longPoll = false
+                    continue
+                } catch let error as ShoalError where error.code == .rateLimited {
+                    // This credential holds its most waits (other scripts): ask again shortly.
+                    try await Task.sleep(for: error.retryDelay(fallback: Self.viewerPeriod))
+                    continue
+                }
+            } else {
+                view = try await client.get("/v1/tasks/\(APIPath.segment(taskID))", as: TaskView.self)
+            }
             if live {
                 let line = TaskFollower.progressLine(view)
                 if line != lastLine {
@@ -29,8 +53,28 @@ struct TaskFollower {
                 if live, Terminal.isInteractive { FileHandle.standardError.write(Data("\n".utf8)) }
                 return view
             }
-            try await Task.sleep(for: .milliseconds(500))
+            version = view.changeVersion
+            if !longPoll || version == nil {
+                // A coordinator without versions answers every call at once: pace it.
+                try await Task.sleep(for: Self.viewerPeriod)
+            } else {
+                // A large rollout changes many times a second: let a burst gather into one
+                // answer rather than fetch the whole task per change. Short enough that the
+                // end is still seen within a few tens of milliseconds.
+                try await Task.sleep(for: Self.coalesce)
+            }
         }
+    }
+
+    /// The task once it changed since `after` (at once without `after`), or as it is when
+    /// the wait runs out; never waits past `deadline`.
+    private func changes(taskID: String, after: Int64?, until deadline: ContinuousClock.Instant) async throws -> TaskView {
+        let left = (deadline - ContinuousClock.now).components.seconds
+        let wait = min(Self.longestWait, max(0, left))
+        var path = "/v1/tasks/\(APIPath.segment(taskID))/changes?wait=\(wait)"
+        if let after { path += "&after=\(after)" }
+        // The request outlives the wait by a margin, so a slow answer is not cut off.
+        return try await client.get(path, as: TaskView.self, timeout: .seconds(wait + 15))
     }
 
     /// `[#########-----------] 9/20 done  ok 8  failed 1  active 4  pending 7`

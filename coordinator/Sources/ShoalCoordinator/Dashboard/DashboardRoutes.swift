@@ -78,7 +78,7 @@ struct DashboardRoutes: Sendable {
         router.get("dashboard/rollouts/{id}/events") { request, context in
             try await signedIn(request) { _, _ in
                 let id = try context.parameters.require("id")
-                return stream(event: "progress", session: request.cookies[Self.cookie]?.value ?? "") { () async throws -> (DashboardPages.Progress, Bool)? in
+                return stream(event: "progress", session: request.cookies[Self.cookie]?.value ?? "", taskID: id) { () async throws -> (DashboardPages.Progress, Bool)? in
                     guard let progress = try await pages.progress(taskID: id) else { return nil }
                     return (progress, progress.finished)
                 }
@@ -153,14 +153,22 @@ struct DashboardRoutes: Sendable {
         page("message", Message(title: "Not found", text: text, who: who), status: .notFound)
     }
 
-    /// Server-sent events: `next` is read once a second and sent when it changed, until it
-    /// says it is done, gives nil, the session ends or is revoked, or the browser goes away —
-    /// which a comment line every 15 s finds out (a write to a closed connection fails).
-    /// A wait on store events would be cheaper than the one-second look (#12); viewers are few.
-    func stream<Value: Encodable & Equatable & Sendable>(event: String, session id: String, _ next: @escaping @Sendable () async throws -> (Value, Bool)?) -> Response {
+    /// Server-sent events: `next` is read and sent when it changed, until it says it is
+    /// done, gives nil, the session ends or is revoked, or the browser goes away — which a
+    /// comment line every 15 s finds out (a write to a closed connection fails). With
+    /// `taskID`, `next` is read when the store reports a change of that task (and at each
+    /// ping), not on a clock; the fleet page has no such feed yet and reads once a second.
+    /// The session is checked at every wake, before anything is read or sent.
+    func stream<Value: Encodable & Equatable & Sendable>(
+        event: String, session id: String, taskID: String? = nil, _ next: @escaping @Sendable () async throws -> (Value, Bool)?
+    ) -> Response {
         let body = ResponseBody { [sessions, fleet] writer in
+            // Registered before the first read, so a change between a read and the wait is kept.
+            let watch = taskID.map { fleet.store.taskChanges.watch(taskID: $0) }
+            defer { watch?.cancel() }
+            let pingEvery = Duration.seconds(15)
             var last: Value?
-            var quiet = 0
+            var quietSince = ContinuousClock.now
             while !Task.isCancelled {
                 guard let session = await sessions.session(id) else { break }
                 if let record = try await fleet.store.operatorCredential(serial: session.certificateSerial), record.revokedAt != nil { break }
@@ -169,16 +177,17 @@ struct DashboardRoutes: Sendable {
                     let json = String(decoding: try WireCoding.encode(value), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(json)\n\n"))
                     last = value
-                    quiet = 0
-                } else {
-                    quiet += 1
-                    if quiet >= 15 {
-                        try await writer.write(ByteBuffer(string: ": still here\n\n"))
-                        quiet = 0
-                    }
+                    quietSince = ContinuousClock.now
+                } else if ContinuousClock.now - quietSince >= pingEvery {
+                    try await writer.write(ByteBuffer(string: ": still here\n\n"))
+                    quietSince = ContinuousClock.now
                 }
                 if done { break }
-                try await Task.sleep(for: .seconds(1))
+                if let watch {
+                    try await watch.wakeup.wait(upTo: max(.zero, quietSince + pingEvery - ContinuousClock.now))
+                } else {
+                    try await Task.sleep(for: .seconds(1))
+                }
             }
             try await writer.finish(nil)
         }

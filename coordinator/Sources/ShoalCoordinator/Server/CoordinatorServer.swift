@@ -19,9 +19,9 @@ public enum CoordinatorServer {
         let notifier = WorkNotifier()
         let limits = fleet.config.resolvedLimits
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger)
-        let router = try makeRouter(fleet: fleet, notifier: notifier, engine: engine)
-        let metrics = MetricsRoutes(fleet: fleet, notifier: notifier)
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
+        let router = try makeRouter(fleet: fleet, notifier: notifier, engine: engine, schedules: schedules)
+        let metrics = MetricsRoutes(fleet: fleet, notifier: notifier)
 
         let liveness = LivenessMonitor(
             store: fleet.store, ttl: .seconds(fleet.config.seconds(\.nodeTTL)), grace: .seconds(fleet.config.seconds(\.downGrace)), logger: logger
@@ -55,7 +55,7 @@ public enum CoordinatorServer {
 
     /// Every route of the API behind its middleware. `docs/openapi.json` describes exactly
     /// these (`OpenAPIDocumentTests` compares the two).
-    static func makeRouter(fleet: Fleet, notifier: WorkNotifier, engine: RolloutEngine) throws -> Router<CoordinatorRequestContext> {
+    static func makeRouter(fleet: Fleet, notifier: WorkNotifier, engine: RolloutEngine, schedules: ScheduleRunner) throws -> Router<CoordinatorRequestContext> {
         let limits = fleet.config.resolvedLimits
         let router = Router(context: CoordinatorRequestContext.self)
         // Outermost, so every request is counted with the status the error middleware gives it.
@@ -68,7 +68,8 @@ public enum CoordinatorServer {
         OpenAPIRoutes().add(to: router)
         AgentRoutes(fleet: fleet, notifier: notifier, engine: engine, limits: limits).add(to: router)
         OperatorRoutes(fleet: fleet, engine: engine).add(to: router)
-        ScheduleRoutes(fleet: fleet).add(to: router)
+        TaskChangeRoutes(fleet: fleet, limiter: TaskWaitLimiter()).add(to: router)
+        ScheduleRoutes(fleet: fleet, runner: schedules).add(to: router)
         TrustRoutes(fleet: fleet).add(to: router)
         AuditRoutes(fleet: fleet).add(to: router)
         MetricHistoryRoutes(fleet: fleet).add(to: router)

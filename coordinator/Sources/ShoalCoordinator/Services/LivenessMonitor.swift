@@ -33,9 +33,12 @@ public struct LivenessMonitor: Service {
                 var delay = limit / 2
                 do {
                     let now = Date()
-                    for id in try await store.markDown(lastHeartbeatBefore: now.addingTimeInterval(-limit), now: now) {
+                    let down = try await store.markDown(lastHeartbeatBefore: now.addingTimeInterval(-limit), now: now)
+                    for id in down {
                         logger.warning("node is down: no heartbeat within TTL + grace", metadata: ["node": "\(id)"])
                     }
+                    // Deliveries queued for a node that went down are retried elsewhere in time.
+                    if !down.isEmpty { store.taskChanges.fleetChanged() }
                     if let oldest = try await store.oldestReadyHeartbeat() {
                         delay = Self.delay(untilOverdue: oldest, limit: limit, now: Date())
                     }

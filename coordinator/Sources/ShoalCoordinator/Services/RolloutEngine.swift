@@ -7,141 +7,210 @@ import ShoalCore
 /// restart simply picks up where it was: nothing here lives only in memory. Each pass
 /// expires and retries stuck deliveries, enforces the error budget and canary, starts
 /// pending nodes up to the concurrency limit, and ends the rollout when nothing is left.
+///
+/// Passes run on events, not on a clock: the store's `TaskChangeFeed` says which tasks
+/// changed (a task created, a delivery started or finished), the liveness monitor says when
+/// nodes went down, and each pass returns the task's next deadline (a retry's `notBefore`,
+/// a result timeout), which bounds the sleep. `idleLimit` caps that sleep as a safety net
+/// only: when it runs out with nothing signalled, every unfinished task gets a pass.
 public final class RolloutEngine: Service, Sendable {
     let fleet: Fleet
     let notifier: WorkNotifier
     let logger: Logger
-    let period: Duration
+    let idleLimit: Duration
     /// Time a node gets beyond the task timeout to report its result.
     let resultGrace: TimeInterval = 30
-    private let wakeup = Wakeup()
 
-    public init(fleet: Fleet, notifier: WorkNotifier, logger: Logger, period: Duration = .milliseconds(500)) {
+    public init(fleet: Fleet, notifier: WorkNotifier, logger: Logger, idleLimit: Duration = .seconds(30)) {
         self.fleet = fleet
         self.notifier = notifier
         self.logger = logger
-        self.period = period
+        self.idleLimit = idleLimit
     }
 
-    /// Runs a pass soon (a task was created, a result arrived).
-    public func nudge() { wakeup.signal() }
+    /// Looks at every unfinished task soon (for changes the store cannot pin to one task).
+    public func nudge() { fleet.store.taskChanges.fleetChanged() }
 
     public func run() async throws {
+        let feed = fleet.store.taskChanges
         try? await cancelWhenGracefulShutdown { [self] in
+            // Each unfinished task's next deadline; a task with none waits for a change.
+            var deadlines: [String: Date] = [:]
+            var everything = true
             while !Task.isCancelled {
+                let work = feed.takeEngineWork()
+                let now = Date()
                 do {
+                    var next: [String: Date] = [:]
                     for task in try await fleet.store.unfinishedTasks() {
-                        try await advance(task)
+                        let due = deadlines[task.id].map { $0 <= now } ?? false
+                        if everything || work.everything || work.taskIDs.contains(task.id) || due {
+                            next[task.id] = try await advance(task)
+                        } else {
+                            next[task.id] = deadlines[task.id]
+                        }
                     }
+                    deadlines = next
+                    everything = false
                 } catch {
                     logger.error("rollout pass failed", metadata: ["error": "\(error)"])
+                    everything = true
                 }
-                try await wakeup.wait(upTo: period)
+                var delay = idleLimit
+                if let soonest = deadlines.values.min() {
+                    // A deadline's pass runs just after it, not just before (and then again).
+                    let seconds = max(0, soonest.timeIntervalSinceNow) + 0.01
+                    delay = min(delay, .milliseconds(Int64(seconds * 1000)))
+                }
+                let signalled = try await feed.engineWakeup.wait(upTo: delay)
+                if !signalled, delay == idleLimit { everything = true }
             }
         }
     }
 
-    func advance(_ task: TaskRecord) async throws {
+    /// One pass over one task; returns when it next needs a pass if nothing changes before.
+    func advance(_ task: TaskRecord) async throws -> Date? {
         let store = fleet.store
         let now = Date()
         guard let request = task.request else {
             _ = try await store.setRolloutStatus(taskID: task.id, to: .failed, reason: "the stored request cannot be read", now: now)
-            return
+            return nil
         }
         if task.status == .pending {
             _ = try await store.setRolloutStatus(taskID: task.id, to: .running, reason: nil, now: now)
         }
         let policy = request.policy
-        let nodes = Dictionary(try await store.nodes().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        var deadline: Date?
+        func due(_ date: Date) { deadline = min(deadline ?? date, date) }
 
         // 1. Stuck deliveries: node down before pickup (retryable), no result in time (not).
-        for delivery in try await store.deliveries(taskID: task.id) {
+        var active = try await store.activeDeliveries(taskID: task.id)
+        let queuedOn = try await nodeStatuses(active.filter { $0.status == .queued }.map(\.nodeID))
+        var stillActive: [DeliveryRecord] = []
+        for delivery in active {
             switch delivery.status {
-            case .queued where nodes[delivery.nodeID]?.status != .ready:
-                try await retryOrFail(delivery, policy: policy, now: now, reason: "node \(delivery.nodeID) is down and did not pick up the bundle")
+            case .queued where queuedOn[delivery.nodeID] != .ready:
+                if let moved = try await retryOrFail(delivery, policy: policy, now: now, reason: "node \(delivery.nodeID) is down and did not pick up the bundle"),
+                   moved.status == .retryWait {
+                    stillActive.append(moved)
+                    if let notBefore = moved.notBefore { due(notBefore) }
+                }
+                continue
             case .sent, .running:
                 let since = delivery.startedAt ?? delivery.sentAt ?? now
-                if now.timeIntervalSince(since) > TimeInterval(request.timeoutSeconds) + resultGrace {
+                let limit = since.addingTimeInterval(TimeInterval(request.timeoutSeconds) + resultGrace)
+                if now > limit {
                     _ = try await store.transition(
                         deliveryID: delivery.id, from: [.sent, .running], to: .timedOut, now: now,
                         errorCode: ShoalError.Code.nodeTimeout.rawValue,
                         message: "no result within the \(request.timeoutSeconds)s timeout plus \(Int(resultGrace))s grace", notBefore: nil, countAttempt: false
                     )
+                    continue
                 }
+                due(limit)
             case .retryWait where (delivery.notBefore ?? now) <= now:
                 _ = try await store.transition(deliveryID: delivery.id, from: [.retryWait], to: .pending, now: now, errorCode: nil, message: nil, notBefore: nil, countAttempt: false)
+                continue
+            case .retryWait:
+                if let notBefore = delivery.notBefore { due(notBefore) }
             default:
                 break
             }
+            stillActive.append(delivery)
         }
+        active = stillActive
 
-        // 2. Error budget and canary.
-        var deliveries = try await store.deliveries(taskID: task.id)
-        guard var current = try await store.task(id: task.id) else { return }
-        let failures = deliveries.filter(\.status.isFailure)
+        // 2. Error budget and canary, from the task's counters (kept with each move).
+        guard var current = try await store.task(id: task.id) else { return nil }
         let allowed = policy.maxErrors.resolve(total: current.total)
         // Halting stops nodes that have not started; with none left, the rollout simply fails.
-        let haltable = deliveries.contains { $0.status == .pending || $0.status == .retryWait }
+        let haltable = current.pendingCount > 0 || active.contains { $0.status == .retryWait }
         if !current.haltRequested, !current.cancelRequested, haltable {
-            if let failedCanary = deliveries.first(where: { $0.isCanary && ($0.status.isFailure || $0.status == .cancelled) }) {
+            if let failedCanary = try await store.endedBadlyCanary(taskID: task.id) {
                 try await store.requestHalt(taskID: task.id, reason: "canary node \(failedCanary.nodeID) ended \(failedCanary.status.rawValue); the rest was not started", code: .canaryFailed, now: now)
-            } else if failures.count > allowed {
-                try await store.requestHalt(taskID: task.id, reason: "\(failures.count) node(s) failed, more than the \(policy.maxErrors) allowed; no new node was started", code: .rolloutHalted, now: now)
+            } else if current.failureCount > allowed {
+                try await store.requestHalt(taskID: task.id, reason: "\(current.failureCount) node(s) failed, more than the \(policy.maxErrors) allowed; no new node was started", code: .rolloutHalted, now: now)
             }
             current = try await store.task(id: task.id) ?? current
         }
 
-        // 3. Start pending nodes while there are slots.
-        if !current.haltRequested, !current.cancelRequested {
-            deliveries = try await store.deliveries(taskID: task.id)
-            let canaryPhase = deliveries.contains { $0.isCanary && !$0.status.isFinal }
+        // 3. Start pending nodes while there are slots, reading only as many as can start.
+        if !current.haltRequested, !current.cancelRequested, current.pendingCount > 0 {
             let limit = policy.maxConcurrency.map { max(1, $0.resolve(total: current.total)) } ?? current.total
-            var slots = limit - deliveries.filter(\.status.isActive).count
-            var started: [String] = []
-            for delivery in deliveries where delivery.status == .pending && slots > 0 && (!canaryPhase || delivery.isCanary) {
-                guard nodes[delivery.nodeID]?.status == .ready else {
-                    try await retryOrFail(delivery, policy: policy, now: now, reason: "node \(delivery.nodeID) is \(nodes[delivery.nodeID]?.status.rawValue ?? "gone") when its turn came")
-                    continue
-                }
-                if try await queue(delivery, task: current, request: request, now: now) != nil {
-                    started.append(delivery.nodeID)
-                    slots -= 1
-                }
-            }
+            let started = try await start(task: current, request: request, slots: limit - current.activeCount, canaryRunning: active.contains(where: \.isCanary), now: now)
             if !started.isEmpty { await notifier.notify(nodeIDs: started) }
         }
 
         // 4. Finished when nothing is pending or active.
-        deliveries = try await store.deliveries(taskID: task.id)
-        if deliveries.allSatisfy(\.status.isFinal) {
+        current = try await store.task(id: task.id) ?? current
+        if current.pendingCount == 0, current.activeCount == 0 {
             let final: RolloutStatus
             if current.cancelRequested {
                 final = .cancelled
             } else if current.haltRequested {
                 final = .halted
             } else {
-                final = deliveries.allSatisfy { $0.status == .succeeded } ? .succeeded : .failed
+                final = current.succeededCount == current.total ? .succeeded : .failed
             }
             if try await store.setRolloutStatus(taskID: task.id, to: final, reason: nil, now: now) {
                 logger.info("rollout finished", metadata: ["task": "\(task.id)", "status": "\(final.rawValue)"])
             }
+            return nil
         }
+        return deadline
+    }
+
+    /// Queues pending deliveries in rollout order into `slots`; while a canary is unfinished
+    /// only canaries start (they come first in rollout order). A node that is not ready when
+    /// its turn comes is retried or failed and the next one is tried.
+    /// Returns the nodes whose delivery was queued.
+    private func start(task: TaskRecord, request: TaskCreateRequest, slots: Int, canaryRunning: Bool, now: Date) async throws -> [String] {
+        var slots = slots
+        var after = -1
+        var started: [String] = []
+        var canaryPhase = canaryRunning
+        while slots > 0 {
+            let page = try await fleet.store.pendingDeliveries(taskID: task.id, afterPosition: after, limit: slots)
+            guard let first = page.first, let last = page.last else { return started }
+            after = last.position
+            if first.isCanary { canaryPhase = true }
+            let statuses = try await nodeStatuses(page.map(\.nodeID))
+            for delivery in page where slots > 0 {
+                if canaryPhase, !delivery.isCanary { return started }
+                guard statuses[delivery.nodeID] == .ready else {
+                    _ = try await retryOrFail(delivery, policy: request.policy, now: now, reason: "node \(delivery.nodeID) is \(statuses[delivery.nodeID]?.rawValue ?? "gone") when its turn came")
+                    continue
+                }
+                // Stamped now, not at the pass's start: a slot freed by a result stored during
+                // this pass must not look as if its successor was queued before it ended.
+                if try await queue(delivery, task: task, request: request, now: Date()) != nil {
+                    started.append(delivery.nodeID)
+                    slots -= 1
+                }
+            }
+        }
+        return started
+    }
+
+    private func nodeStatuses(_ ids: [String]) async throws -> [String: NodeRecord.Status] {
+        Dictionary(try await fleet.store.nodes(ids: Array(Set(ids))).map { ($0.id, $0.status) }, uniquingKeysWith: { $1 })
     }
 
     /// Retryable outcome: wait and try again while retries last, else fail with the reason.
     /// A try counts whether it was queued (and never picked up) or found the node down first.
-    private func retryOrFail(_ delivery: DeliveryRecord, policy: RolloutPolicy, now: Date, reason: String) async throws {
+    @discardableResult
+    private func retryOrFail(_ delivery: DeliveryRecord, policy: RolloutPolicy, now: Date, reason: String) async throws -> DeliveryRecord? {
         let neverQueued = delivery.status == .pending
         let tries = delivery.attempt + (neverQueued ? 1 : 0)
         if tries <= policy.retries {
             let delay = policy.retryDelay(attempt: tries)
-            _ = try await fleet.store.transition(
+            return try await fleet.store.transition(
                 deliveryID: delivery.id, from: [delivery.status], to: .retryWait, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
                 message: "\(reason); retry \(tries) of \(policy.retries) in \(delay)s", notBefore: now.addingTimeInterval(TimeInterval(delay)),
                 countAttempt: neverQueued
             )
         } else {
-            _ = try await fleet.store.transition(
+            return try await fleet.store.transition(
                 deliveryID: delivery.id, from: [delivery.status], to: .failed, now: now, errorCode: ShoalError.Code.nodeUnreachable.rawValue,
                 message: policy.retries > 0 ? "\(reason); no retries left" : reason, notBefore: nil, countAttempt: neverQueued
             )

@@ -7,28 +7,44 @@ import Synchronization
 /// Starts scheduled rollouts when they come due. Never two runs of one schedule at once:
 /// while the previous rollout is unfinished a due run is recorded as `skipped`. A coordinator
 /// that was down runs a missed schedule once when it is back, not once per missed time.
+///
+/// It sleeps until the next schedule is due, or until one is added or removed
+/// (`schedulesChanged`), at most `idleLimit`: cron times are wall-clock times and the sleep
+/// is on the monotonic clock, so a clock that was set meanwhile is caught within that.
 public final class ScheduleRunner: Service, Sendable {
     let fleet: Fleet
     let engine: RolloutEngine
     let logger: Logger
     /// Unreadable schedules already logged, so a broken row is reported once, not every second.
     private let reportedBroken = Mutex<Set<String>>([])
+    private let changed = Wakeup()
+    let idleLimit: Duration
 
-    public init(fleet: Fleet, engine: RolloutEngine, logger: Logger) {
+    public init(fleet: Fleet, engine: RolloutEngine, logger: Logger, idleLimit: Duration = .seconds(60)) {
         self.fleet = fleet
         self.engine = engine
         self.logger = logger
+        self.idleLimit = idleLimit
     }
+
+    /// A schedule was added or removed: look again now.
+    public func schedulesChanged() { changed.signal() }
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
+                var delay = idleLimit
                 do {
-                    try await tick(now: Date())
+                    if let due = try await pass(now: Date()).nextDue {
+                        // Just after the due time, so the pass finds it due.
+                        let seconds = max(0, due.timeIntervalSinceNow) + 0.01
+                        delay = min(delay, .milliseconds(Int64(seconds * 1000)))
+                    }
                 } catch {
                     logger.error("schedule pass failed", metadata: ["error": "\(error)"])
+                    delay = .seconds(1)
                 }
-                try await Task.sleep(for: .seconds(1))
+                try await changed.wait(upTo: delay)
             }
         }
     }
@@ -36,11 +52,19 @@ public final class ScheduleRunner: Service, Sendable {
     /// Starts every schedule due at `now`; returns the runs it recorded.
     @discardableResult
     func tick(now: Date) async throws -> [ScheduleRunRecord] {
+        try await pass(now: now).runs
+    }
+
+    /// Starts every schedule due at `now`; returns the runs it recorded and when the next
+    /// schedule is due (nil: none is).
+    func pass(now: Date) async throws -> (runs: [ScheduleRunRecord], nextDue: Date?) {
         var recorded: [ScheduleRunRecord] = []
         let stored = try await fleet.store.schedules()
         reportBroken(stored.broken)
+        var nextDue = stored.readable.filter { $0.nextRunAt > now }.map(\.nextRunAt).min()
         for schedule in stored.readable where schedule.nextRunAt <= now {
             let next = (try? CronSchedule(parsing: schedule.cron).nextRun(after: now)) ?? .distantFuture
+            nextDue = min(nextDue ?? next, next)
             var run = ScheduleRunRecord(scheduleName: schedule.name, at: now, outcome: "started", taskID: nil, detail: "")
             if let lastTaskID = schedule.lastTaskID, let last = try await fleet.store.task(id: lastTaskID), !last.status.isFinal {
                 run.outcome = "skipped"
@@ -71,7 +95,7 @@ public final class ScheduleRunner: Service, Sendable {
             logger.info("schedule came due", metadata: ["schedule": "\(schedule.name)", "outcome": "\(run.outcome)", "detail": "\(run.detail)"])
             recorded.append(run)
         }
-        return recorded
+        return (recorded, nextDue)
     }
 
     /// Logs each unreadable schedule once; it is skipped (the others run) and shows as broken

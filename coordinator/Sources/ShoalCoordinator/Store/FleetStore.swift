@@ -17,6 +17,8 @@ public protocol FleetStore: Sendable {
     // Nodes
     func node(id: String) async throws -> NodeRecord?
     func nodes() async throws -> [NodeRecord]
+    /// The nodes with these ids (unknown ids are left out).
+    func nodes(ids: [String]) async throws -> [NodeRecord]
     /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a
     /// minute also writes `point` to the metric history (minute and hour). Returns the updated node.
     func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord?
@@ -77,6 +79,14 @@ public protocol FleetStore: Sendable {
     func tasks(limit: Int) async throws -> [TaskRecord]
     func unfinishedTasks() async throws -> [TaskRecord]
     func deliveries(taskID: String) async throws -> [DeliveryRecord]
+    /// The task's deliveries in a state that still moves (queued, sent, running, retry_wait), in rollout order.
+    func activeDeliveries(taskID: String) async throws -> [DeliveryRecord]
+    /// Up to `limit` pending deliveries after `position`, in rollout order.
+    func pendingDeliveries(taskID: String, afterPosition position: Int, limit: Int) async throws -> [DeliveryRecord]
+    /// A canary of the task that failed or was cancelled, if any.
+    func endedBadlyCanary(taskID: String) async throws -> DeliveryRecord?
+    /// Hears every committed change of a task or of its deliveries (see `TaskChangeFeed`).
+    var taskChanges: TaskChangeFeed { get }
     func delivery(id: String) async throws -> DeliveryRecord?
 
     // Schedules

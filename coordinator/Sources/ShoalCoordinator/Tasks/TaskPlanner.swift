@@ -57,7 +57,7 @@ struct TaskPlanner: Sendable {
         let deliveries = includeNodes ? try await fleet.store.deliveries(taskID: task.id) : []
         var hostnames: [String: String] = [:]
         if includeNodes {
-            for node in try await fleet.store.nodes() { hostnames[node.id] = node.hostname }
+            for node in try await fleet.store.nodes(ids: Array(Set(deliveries.map(\.nodeID)))) { hostnames[node.id] = node.hostname }
         }
         var counts: [String: Int] = [:]
         if includeNodes {
@@ -77,7 +77,7 @@ struct TaskPlanner: Sendable {
         return TaskView(
             id: task.id, name: task.name, createdAt: task.createdAt, createdBy: task.createdBy, status: task.status,
             statusReason: task.statusReason, selector: request?.selector ?? "", policy: request?.policy, total: task.total, counts: counts,
-            checkMode: request?.checkMode ?? false, checkGroups: groups, nodes: nodes
+            checkMode: request?.checkMode ?? false, checkGroups: groups, nodes: nodes, changeVersion: task.changeVersion
         )
     }
 

@@ -6,6 +6,8 @@ import ShoalCore
 /// removing need `operator` or `admin`, and are audited.
 struct ScheduleRoutes: Sendable {
     let fleet: Fleet
+    /// Told of each added or removed schedule, so it need not re-read them on a clock.
+    let runner: ScheduleRunner
 
     func add(to router: Router<CoordinatorRequestContext>) {
         let read = router.group("/v1/schedules").add(middleware: RequireOperatorMiddleware(roles: [.admin, .operator, .viewer]))
@@ -32,6 +34,7 @@ struct ScheduleRoutes: Sendable {
             )
             record.statementJSON = try accepted.envelope.jsonText()
             try await fleet.store.insertSchedule(record, audit: .scheduleAdded(record, accepted: accepted, by: peer))
+            runner.schedulesChanged()
             return try JSONResponse.make(Self.view(record, fleet: fleet), status: .created)
         }
         read.get { _, _ in
@@ -50,6 +53,7 @@ struct ScheduleRoutes: Sendable {
             guard try await fleet.store.deleteSchedule(name: name, audit: .scheduleRemoved(name: name, by: try context.requirePeer())) else {
                 throw ShoalError(.notFound, "no schedule named '\(name)'; 'coordinator schedule list' shows them")
             }
+            runner.schedulesChanged()
             return try JSONResponse.make(["removed": name])
         }
     }

@@ -32,6 +32,9 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var signer: String?
     /// For a schedule's run: the cron tick it is for.
     public var scheduledAt: Date?
+    /// Moves on every change of the rollout or of any of its deliveries, in the same
+    /// transaction (`SQLiteFleetStore.taskChanged`): what a long poll compares.
+    public var changeVersion: Int64
 
     public init(id: String, name: String, createdAt: Date, createdBy: String, requestJSON: String, total: Int = 0) {
         self.id = id
@@ -48,6 +51,7 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
         self.succeededCount = 0
         self.failureCount = 0
         self.cancelledCount = 0
+        self.changeVersion = 0
     }
 
     public var statement: DSSEEnvelope? {

@@ -7,6 +7,7 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             try task.insert(db)
             for delivery in deliveries { try delivery.insert(db) }
+            signalAfterCommit(db, taskID: task.id)
             try Self.appendAudit(audit, in: db)
         }
     }
@@ -23,7 +24,7 @@ extension SQLiteFleetStore {
             delivery.queuedAt = now
             delivery.notBefore = nil
             delivery.envelopeJSON = try sign(delivery, sequence)
-            guard try Self.move(db, &delivery, to: .queued, now: now) else { return nil }
+            guard try self.move(db, &delivery, to: .queued, now: now) else { return nil }
             return delivery
         }
     }
@@ -39,7 +40,7 @@ extension SQLiteFleetStore {
             if message != nil { delivery.message = message }
             delivery.notBefore = notBefore
             if countAttempt { delivery.attempt += 1 }
-            guard try Self.move(db, &delivery, to: next, now: now) else { return nil }
+            guard try self.move(db, &delivery, to: next, now: now) else { return nil }
             return delivery
         }
     }
@@ -68,7 +69,7 @@ extension SQLiteFleetStore {
                     continue
                 }
                 delivery.sentAt = now
-                if try Self.move(db, &delivery, to: .sent, now: now) { taken.append(delivery) }
+                if try self.move(db, &delivery, to: .sent, now: now) { taken.append(delivery) }
             }
             return taken
         }
@@ -80,12 +81,12 @@ extension SQLiteFleetStore {
             if delivery.cancelRequested {
                 delivery.errorCode = "task.cancelled"
                 delivery.message = "cancelled by the operator before it started"
-                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                _ = try self.move(db, &delivery, to: .cancelled, now: now)
                 return false
             }
             guard delivery.status == .sent else { return delivery.status == .running }
             delivery.startedAt = now
-            return try Self.move(db, &delivery, to: .running, now: now)
+            return try self.move(db, &delivery, to: .running, now: now)
         }
     }
 
@@ -109,7 +110,7 @@ extension SQLiteFleetStore {
             delivery.sentAt = delivery.sentAt ?? result.startedAt
             delivery.startedAt = delivery.startedAt ?? result.startedAt
             delivery.finishedAt = result.finishedAt
-            _ = try Self.move(db, &delivery, to: NodeTaskStatus(result.status), now: now)
+            _ = try self.move(db, &delivery, to: NodeTaskStatus(result.status), now: now)
             if result.status == .refused {
                 var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "bundle_refused", detail: "\(result.errorCode?.rawValue ?? ""): \(result.message ?? "")")
                 try event.insert(db)
@@ -130,13 +131,14 @@ extension SQLiteFleetStore {
             guard !task.status.isFinal else { return task }
             task.cancelRequested = true
             task.statusReason = reason
+            taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID).fetchAll(db) {
                 switch delivery.status {
                 case .pending, .queued, .retryWait:
                     delivery.errorCode = "task.cancelled"
                     delivery.message = reason
-                    _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                    _ = try self.move(db, &delivery, to: .cancelled, now: now)
                 case .sent, .running:
                     delivery.cancelRequested = true
                     try delivery.update(db)
@@ -154,11 +156,12 @@ extension SQLiteFleetStore {
             guard var task = try TaskRecord.fetchOne(db, key: taskID), !task.haltRequested else { return }
             task.haltRequested = true
             task.statusReason = reason
+            taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID && Column("status") == NodeTaskStatus.pending.rawValue).fetchAll(db) {
                 delivery.errorCode = code.rawValue
                 delivery.message = "not started: \(reason)"
-                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                _ = try self.move(db, &delivery, to: .cancelled, now: now)
             }
         }
     }
@@ -175,6 +178,7 @@ extension SQLiteFleetStore {
             task.status = next
             if let reason { task.statusReason = reason }
             if next.isFinal { task.finishedAt = now }
+            taskChanged(db, &task)
             try task.update(db)
             return true
         }

@@ -5,7 +5,7 @@ import ShoalCore
 extension SQLiteFleetStore {
     /// The one place a delivery changes state: checks the move against the state machine,
     /// updates the rollout's counters in the same transaction, and logs refused moves.
-    static func move(_ db: Database, _ delivery: inout DeliveryRecord, to next: NodeTaskStatus, now: Date) throws -> Bool {
+    func move(_ db: Database, _ delivery: inout DeliveryRecord, to next: NodeTaskStatus, now: Date) throws -> Bool {
         guard delivery.status.canMove(to: next) else {
             var event = NodeEventRecord(
                 nodeID: delivery.nodeID, at: now, kind: "illegal_transition",
@@ -18,11 +18,27 @@ extension SQLiteFleetStore {
             throw ShoalError(.storage, "delivery \(delivery.id) belongs to missing task \(delivery.taskID)")
         }
         task.count(from: delivery.status, to: next)
+        taskChanged(db, &task)
         delivery.status = next
         if next.isFinal, delivery.finishedAt == nil { delivery.finishedAt = now }
         try delivery.update(db)
         try task.update(db)
         return true
+    }
+
+    /// Every change of a task or of one of its deliveries passes here: the task's
+    /// `changeVersion` moves in the same transaction (so a waiter that compares versions
+    /// never misses one, whatever happens in memory), and the feed hears of it once the
+    /// transaction commits (so nobody wakes for a change that was rolled back).
+    func taskChanged(_ db: Database, _ task: inout TaskRecord) {
+        task.changeVersion += 1
+        signalAfterCommit(db, taskID: task.id)
+    }
+
+    /// Tells `taskChanges` about `taskID` when the current transaction commits.
+    func signalAfterCommit(_ db: Database, taskID: String) {
+        let feed = taskChanges
+        db.afterNextTransaction(onCommit: { _ in feed.changed(taskIDs: [taskID]) })
     }
 
     /// The line an operator wants in a table: the last step's first line of output, else its message.

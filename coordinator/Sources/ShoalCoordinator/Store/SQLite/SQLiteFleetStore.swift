@@ -6,9 +6,12 @@ import ShoalCore
 /// GRDB's writer; each store method is one transaction.
 public final class SQLiteFleetStore: FleetStore {
     let pool: TimedDatabasePool
+    /// Hears every committed change of a task (see `taskChanged`).
+    public let taskChanges: TaskChangeFeed
 
     /// `timer` hears how long each transaction took (the coordinator's metrics); nil: nobody.
-    public init(path: String, timer: (any StoreOperationTimer)? = nil) throws {
+    public init(path: String, timer: (any StoreOperationTimer)? = nil, taskChanges: TaskChangeFeed = TaskChangeFeed()) throws {
+        self.taskChanges = taskChanges
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -134,7 +137,7 @@ public final class SQLiteFleetStore: FleetStore {
             for var delivery in open {
                 delivery.errorCode = ShoalError.Code.nodeRevoked.rawValue
                 delivery.message = "the node was revoked"
-                _ = try Self.move(db, &delivery, to: .cancelled, now: now)
+                _ = try self.move(db, &delivery, to: .cancelled, now: now)
             }
             try Self.appendAudit(audit, in: db)
             return node

@@ -166,6 +166,9 @@ enum SQLiteMigrations {
             // the next one due — as index range reads instead of a scan of every node row.
             try db.create(index: "nodes_by_status_heartbeat", on: "nodes", columns: ["status", "lastHeartbeatAt"])
         }
+        migrator.registerMigration("v12-task-changes") { db in
+            try SQLiteMigrations.taskChanges(db)
+        }
         return migrator
     }
 }
