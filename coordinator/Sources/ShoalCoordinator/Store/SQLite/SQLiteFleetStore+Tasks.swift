@@ -7,7 +7,7 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             try task.insert(db)
             for delivery in deliveries { try delivery.insert(db) }
-            signalAfterCommit(db, taskID: task.id)
+            self.signalAfterCommit(db, taskID: task.id)
             try Self.appendAudit(audit, in: db)
         }
     }
@@ -131,7 +131,7 @@ extension SQLiteFleetStore {
             guard !task.status.isFinal else { return task }
             task.cancelRequested = true
             task.statusReason = reason
-            taskChanged(db, &task)
+            self.taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID).fetchAll(db) {
                 switch delivery.status {
@@ -156,7 +156,7 @@ extension SQLiteFleetStore {
             guard var task = try TaskRecord.fetchOne(db, key: taskID), !task.haltRequested else { return }
             task.haltRequested = true
             task.statusReason = reason
-            taskChanged(db, &task)
+            self.taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID && Column("status") == NodeTaskStatus.pending.rawValue).fetchAll(db) {
                 delivery.errorCode = code.rawValue
@@ -178,7 +178,7 @@ extension SQLiteFleetStore {
             task.status = next
             if let reason { task.statusReason = reason }
             if next.isFinal { task.finishedAt = now }
-            taskChanged(db, &task)
+            self.taskChanged(db, &task)
             try task.update(db)
             return true
         }
