@@ -23,6 +23,12 @@ public final class APIClient: Sendable {
     }
 
     static func makeHTTPClient(tls: TLSConfiguration) -> HTTPClient {
+        var tls = tls
+        // Closing a connection waits this long for the coordinator's TLS close_notify. A
+        // long poll's connection never gets one (the server is still holding the request), so
+        // NIOSSL's default of 5 s held every agent stop for 5 s. Nothing more is read after a
+        // close, so a short wait loses nothing.
+        tls.shutdownTimeout = .milliseconds(200)
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10))
         // Close idle connections before the server's idle timeout (75 s by default) does, so
