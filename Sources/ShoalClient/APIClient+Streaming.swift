@@ -20,11 +20,11 @@ extension APIClient {
         do {
             response = try await http.execute(request, timeout: timeout)
         } catch {
-            throw unreachable(error)
+            throw transportFailure(error)
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: Self.maxStreamedErrorBytes) } catch { throw unreachable(error) }
+            do { body = try await response.body.collect(upTo: Self.maxStreamedErrorBytes) } catch { throw transportFailure(error) }
             throw Self.refusal(status: response.status, body: Data(body.readableBytesView), method: .GET, path: path)
         }
         do {
@@ -32,7 +32,7 @@ extension APIClient {
         } catch let error as ShoalError {
             throw error
         } catch {
-            throw unreachable(error)
+            throw transportFailure(error)
         }
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 
 /// The one HTTPS+JSON client both the agent and the operator CLI use to talk to the
 /// coordinator. Non-2xx answers become the `ShoalError` the server sent; transport
-/// failures become `net.unreachable` naming the URL.
+/// failures become `net.unreachable` naming the URL; a request stopped because its task was
+/// cancelled (agent shutdown) throws `CancellationError`, never a failure.
 public final class APIClient: Sendable {
     public let baseURL: String
     private let current: Mutex<HTTPClient>
@@ -22,6 +23,12 @@ public final class APIClient: Sendable {
     }
 
     static func makeHTTPClient(tls: TLSConfiguration) -> HTTPClient {
+        var tls = tls
+        // Closing a connection waits this long for the coordinator's TLS close_notify. A
+        // long poll's connection never gets one (the server is still holding the request), so
+        // NIOSSL's default of 5 s held every agent stop for 5 s. Nothing more is read after a
+        // close, so a short wait loses nothing.
+        tls.shutdownTimeout = .milliseconds(200)
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10))
         // Close idle connections before the server's idle timeout (75 s by default) does, so
@@ -77,13 +84,28 @@ public final class APIClient: Sendable {
         } catch let error as ShoalError {
             throw error
         } catch {
-            throw unreachable(error)
+            throw transportFailure(error)
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             throw Self.refusal(status: response.status, body: data, method: method, path: path)
         }
         return data
+    }
+
+    /// `CancellationError` when `error` is the request being stopped by its task's cancellation
+    /// (AsyncHTTPClient reports that as `HTTPClientError.cancelled`), so callers can tell a
+    /// shutdown from an unreachable coordinator and neither log it nor back off after it.
+    static func cancellation(_ error: any Error) -> CancellationError? {
+        if let error = error as? CancellationError { return error }
+        if let error = error as? HTTPClientError, error == .cancelled { return CancellationError() }
+        // Whatever the transport says, a request whose task was cancelled ended because of it.
+        return Task.isCancelled ? CancellationError() : nil
+    }
+
+    /// What a transport error becomes: a cancellation stays one, anything else is unreachable.
+    func transportFailure(_ error: any Error) -> any Error {
+        Self.cancellation(error) ?? unreachable(error)
     }
 
     func unreachable(_ error: any Error) -> ShoalError {

@@ -68,6 +68,9 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
     public var memoryUsedBytes: UInt64
     public var rootDiskTotalBytes: UInt64
     public var rootDiskUsedBytes: UInt64
+    /// Each real filesystem's size and free space (the root one too). Absent from agents
+    /// older than it: they sent free space in `NodeFacts.disks`.
+    public var disks: [Disk]?
     /// Absent when no NVIDIA driver answers, and from older agents: optional so old and new
     /// agents and coordinators still decode each other.
     public var gpus: [GPU]?
@@ -81,8 +84,9 @@ public struct NodeMetrics: Codable, Sendable, Equatable {
 
     public init(
         cpuPercent: Double, load1: Double, load5: Double, load15: Double, memoryTotalBytes: UInt64,
-        memoryUsedBytes: UInt64, rootDiskTotalBytes: UInt64, rootDiskUsedBytes: UInt64, gpus: [GPU]? = nil
+        memoryUsedBytes: UInt64, rootDiskTotalBytes: UInt64, rootDiskUsedBytes: UInt64, gpus: [GPU]? = nil, disks: [Disk]? = nil
     ) {
+        self.disks = disks
         self.cpuPercent = cpuPercent
         self.load1 = load1
         self.load5 = load5

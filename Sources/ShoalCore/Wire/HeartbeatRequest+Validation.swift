@@ -25,6 +25,13 @@ extension NodeMetrics {
         for (name, value) in [("memoryTotalBytes", memoryTotalBytes), ("memoryUsedBytes", memoryUsedBytes), ("rootDiskTotalBytes", rootDiskTotalBytes), ("rootDiskUsedBytes", rootDiskUsedBytes)] {
             try bounds.child(name).integer(value, in: 0...Self.maxBytes)
         }
+        try bounds.child("disks").count(disks ?? [], max: 256)
+        for (index, disk) in (disks ?? []).enumerated() {
+            let diskBounds = bounds.child("disks").element(index)
+            try diskBounds.child("mount").text(disk.mount, max: 4096)
+            try diskBounds.child("totalBytes").integer(disk.totalBytes, in: 0...Self.maxBytes)
+            try diskBounds.child("freeBytes").integer(disk.freeBytes, in: 0...Self.maxBytes)
+        }
         try bounds.child("gpus").count(gpus ?? [], max: 64)
         for (index, gpu) in (gpus ?? []).enumerated() {
             let gpuBounds = bounds.child("gpus").element(index)

@@ -1,11 +1,16 @@
 /// What a node is: sent when the agent starts and whenever it changes.
 public struct NodeFacts: Codable, Sendable, Equatable {
+    /// A mounted filesystem: what it is, not how full it is. Free space changes all the time,
+    /// so it travels in `NodeMetrics.disks`; were it here, the facts would change, and be
+    /// resent and rewritten, on every heartbeat.
     public struct Disk: Codable, Sendable, Equatable {
         public var mount: String
         public var totalBytes: UInt64
-        public var freeBytes: UInt64
+        /// Sent only by agents older than `NodeMetrics.disks`; optional so their facts still
+        /// decode. Current agents leave it out.
+        public var freeBytes: UInt64?
 
-        public init(mount: String, totalBytes: UInt64, freeBytes: UInt64) {
+        public init(mount: String, totalBytes: UInt64, freeBytes: UInt64? = nil) {
             self.mount = mount
             self.totalBytes = totalBytes
             self.freeBytes = freeBytes

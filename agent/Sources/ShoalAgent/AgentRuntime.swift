@@ -43,6 +43,8 @@ public struct AgentRuntime: Sendable {
         // One sampler: heartbeats send its samples, and a task's `gpu.health` selector is
         // checked against the latest one, the same figures the coordinator selected by.
         let sampler = MetricsSampler()
+        // One facts source: heartbeats and bundle starts share its collection and its GPU cache.
+        let facts = NodeFactsSource(collector: FactsCollector(nodeName: config.nodeName))
         // The root changed which fleet CAs to trust (CA rotation): new connections use the new set.
         await trust.onCAChange { [logger] bundle in
             let current = try state.credentials()
@@ -57,12 +59,17 @@ public struct AgentRuntime: Sendable {
                 // explicit "cancelled" answer stops it.
                 do {
                     return try await client.post("/v1/agent/\(nodeID)/deliveries/\(deliveryID)/start", body: [String: String](), as: DeliveryStartResponse.self).proceed
+                } catch is CancellationError {
+                    // The agent is stopping: not a failure to log. Proceeding lets the stop
+                    // reach the steps, which report the bundle interrupted, the true outcome.
+                    return true
                 } catch {
                     gateLogger.warning("could not confirm start with the coordinator; running anyway", metadata: ["error": "\(error)"])
                     return true
                 }
             },
-            facts: { [nodeName = config.nodeName] in await FactsCollector(nodeName: nodeName).collectIncludingGPU() },
+            facts: { await facts.current() },
+            factsChanged: { facts.invalidate() },
             metrics: { await sampler.latest }
         )
         let checkList = config.healthChecks ?? []
@@ -71,7 +78,7 @@ public struct AgentRuntime: Sendable {
         let renewalRequests = Wakeup()
         let heartbeat = HeartbeatService(
             client: client, nodeID: identity.nodeID, interval: .seconds(try config.heartbeatSeconds),
-            facts: FactsCollector(nodeName: config.nodeName), metrics: sampler, spool: spool, cancellations: cancellations, checks: board, trust: trust,
+            facts: facts, metrics: sampler, spool: spool, cancellations: cancellations, checks: board, trust: trust,
             renewalRequests: renewalRequests, logger: logger
         )
         let work = WorkService(

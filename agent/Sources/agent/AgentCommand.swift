@@ -57,6 +57,7 @@ extension AgentCommand {
         @Option(help: "Agent config file (YAML).") var config = AgentConfig.defaultPath
 
         func run() async throws {
+            AgentRuntime.useOneEventLoop()
             try await CommandLineSupport.run {
                 let config = try AgentConfig.load(path: config)
                 try await AgentRuntime(config: config, logger: CommandLineSupport.logger("shoal.agent")).run()

@@ -77,6 +77,9 @@ struct NodesCommand: AsyncParsableCommand {
                         lines.append("gpu health: \(verdict.state.rawValue)" + (verdict.reason.map { " (\($0))" } ?? ""))
                     }
                     lines += (metrics.gpus ?? []).sorted { $0.index < $1.index }.map(Self.gpuLine)
+                }
+                if let disks = Self.diskLine(metrics: node.metrics, facts: node.facts) { lines.append(disks) }
+                if let metrics = node.metrics {
                     for check in metrics.checks ?? [] {
                         let state = check.healthy ? "healthy" : "UNHEALTHY: \(check.message ?? "")"
                         lines.append("check:      \(check.name) (\(check.kind)) \(state), checked \(Timestamp.format(check.checkedAt))")
@@ -85,6 +88,15 @@ struct NodesCommand: AsyncParsableCommand {
                 // Hostname, labels and facts are the node's word: escaped, one line each.
                 print(lines.map(TerminalText.escaped).joined(separator: "\n"))
             }
+        }
+
+        /// `disks:      / 83/251 GiB free, /data 900/1862 GiB free`: free space from the metrics,
+        /// or from the facts of an agent older than metric disks.
+        static func diskLine(metrics: NodeMetrics?, facts: NodeFacts?) -> String? {
+            let disks = metrics?.disks.map { $0.map { ($0.mount, $0.freeBytes, $0.totalBytes) } }
+                ?? facts?.disks.compactMap { disk in disk.freeBytes.map { (disk.mount, $0, disk.totalBytes) } }
+            guard let disks, !disks.isEmpty else { return nil }
+            return "disks:      " + disks.map { "\($0.0) \($0.1 >> 30)/\($0.2 >> 30) GiB free" }.joined(separator: ", ")
         }
 
         /// `gpu 0:      failed, util 0%, 52 C, 627/700 W, SM 345 MHz, mem 3201 MHz, ECC uncorrected 2 (lifetime 2), XID 13,79 (3 events)`

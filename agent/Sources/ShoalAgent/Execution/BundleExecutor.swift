@@ -18,6 +18,8 @@ public struct BundleExecutor: Sendable {
     public var startGate: @Sendable (String) async -> Bool
     /// The node's facts when a bundle starts, for `when` conditions and templates.
     public var facts: @Sendable () async -> NodeFacts?
+    /// Told when a bundle has run: its steps may have changed what facts report.
+    public var factsChanged: @Sendable () -> Void
     /// The node's latest metrics sample, for `gpu.health` in a task's selector.
     public var metrics: @Sendable () async -> NodeMetrics?
 
@@ -25,8 +27,10 @@ public struct BundleExecutor: Sendable {
         state: AgentStateDirectory, spool: ResultSpool, nodeID: String, trust: TrustState, claimedLabels: [String: String] = [:], logger: Logger,
         cancellations: BundleCancellations = BundleCancellations(), startGate: @escaping @Sendable (String) async -> Bool = { _ in true },
         facts: @escaping @Sendable () async -> NodeFacts? = { await FactsCollector().collectIncludingGPU() },
+        factsChanged: @escaping @Sendable () -> Void = {},
         metrics: @escaping @Sendable () async -> NodeMetrics? = { nil }
     ) {
+        self.factsChanged = factsChanged
         self.metrics = metrics
         self.facts = facts
         self.state = state
@@ -45,8 +49,10 @@ public struct BundleExecutor: Sendable {
     public func handle(_ delivery: BundlePollResponse.Delivery) async throws -> BundleResult {
         let startedAt = Timestamp.now()
         let verified: BundleVerifier.Verified
+        // Read once: the selector check and the templates see the same facts.
+        let facts = await self.facts()
         do {
-            let verifier = try await trust.verifier(nodeID: nodeID, claimedLabels: claimedLabels, facts: await facts(), metrics: await metrics())
+            let verifier = try await trust.verifier(nodeID: nodeID, claimedLabels: claimedLabels, facts: facts, metrics: await metrics())
             let startedKeys = await trust.startedKeys(now: startedAt)
             verified = try verifier.verify(delivery.envelope, highWaterMark: try state.highWaterMark(), started: { startedKeys.contains($0) }, now: startedAt)
         } catch let error as ShoalError where error.code.rawValue.hasPrefix("bundle.") || error.code.rawValue.hasPrefix("trust.") || error.code == .storage {
@@ -71,7 +77,7 @@ public struct BundleExecutor: Sendable {
             return result
         }
         let executor = self
-        let run = Task { await executor.runSteps(payload, deliveryID: delivery.deliveryID, startedAt: startedAt) }
+        let run = Task { await executor.runSteps(payload, deliveryID: delivery.deliveryID, startedAt: startedAt, facts: facts) }
         cancellations.register(delivery.deliveryID, run)
         // The agent stopping (SIGTERM) cancels this task too: stop the steps rather than hold
         // shutdown for as long as the bundle may run.
@@ -82,6 +88,7 @@ public struct BundleExecutor: Sendable {
             outcome.message = "the agent was stopped while the bundle ran; the running step's process group was stopped and nothing is re-run"
         }
         cancellations.finish(delivery.deliveryID)
+        factsChanged()
         let bundleStatus = outcome.status
         let result = BundleResult(
             deliveryID: delivery.deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
@@ -96,7 +103,7 @@ public struct BundleExecutor: Sendable {
 
     /// Runs the steps (see `StepSequenceRunner`). A marker on disk records progress before
     /// each step so a crash is reported as interrupted, never silently re-run.
-    func runSteps(_ payload: BundlePayload, deliveryID: String, startedAt: Date) async -> StepsOutcome {
+    func runSteps(_ payload: BundlePayload, deliveryID: String, startedAt: Date, facts: NodeFacts?) async -> StepsOutcome {
         let outputDirectory = state.outputDirectory + "/" + ResultSpool.safeName(payload.bundleID)
         try? SecureFile.makeDirectory(outputDirectory)
         var files: [String: Data] = [:]
@@ -107,7 +114,7 @@ public struct BundleExecutor: Sendable {
             deliveryID: deliveryID, bundleID: payload.bundleID, taskID: payload.taskID, nodeID: payload.nodeID,
             sequence: payload.sequence, startedAt: startedAt, currentStep: 0, currentStepName: "", currentStepKind: "", completed: []
         )
-        let template = TemplateContext(nodeID: payload.nodeID, vars: payload.vars ?? [:], labels: payload.labels ?? [:], facts: await facts())
+        let template = TemplateContext(nodeID: payload.nodeID, vars: payload.vars ?? [:], labels: payload.labels ?? [:], facts: facts)
         let runner = StepSequenceRunner(
             steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
             bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds,

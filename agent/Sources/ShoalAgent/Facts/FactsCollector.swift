@@ -43,15 +43,17 @@ public struct FactsCollector: Sendable {
             cpuCount: ProcessInfo.processInfo.activeProcessorCount,
             cpuModel: model,
             memoryBytes: Self.meminfo(read("/proc/meminfo") ?? "")["MemTotal"] ?? 0,
-            disks: disks(),
+            disks: Self.diskUsage(root: root, read: read).map { NodeFacts.Disk(mount: $0.mount, totalBytes: $0.totalBytes) },
             agentVersion: AgentVersion.current
         )
     }
 
-    func disks() -> [NodeFacts.Disk] {
+    /// Size and free space of each real filesystem in /proc/mounts (or of / without it).
+    /// Facts keep the sizes, metrics the free space: one walk of the mounts serves both.
+    static func diskUsage(root: String, read: (String) -> String?) -> [NodeMetrics.Disk] {
         let real: Set<String> = ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "vfat", "f2fs", "overlay"]
         var seen = Set<String>()
-        var out: [NodeFacts.Disk] = []
+        var out: [NodeMetrics.Disk] = []
         for line in (read("/proc/mounts") ?? "").split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count >= 3, real.contains(String(fields[2])) else { continue }

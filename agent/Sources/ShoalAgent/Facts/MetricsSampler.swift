@@ -85,6 +85,7 @@ public actor MetricsSampler {
         let total = memory["MemTotal"] ?? 0
         let available = memory["MemAvailable"] ?? memory["MemFree"] ?? 0
         let disk = DiskUsage(path: root + "/")
+        let disks = FactsCollector.diskUsage(root: root) { read($0) }
         return NodeMetrics(
             cpuPercent: cpu,
             load1: load.count > 0 ? load[0] : 0,
@@ -93,7 +94,8 @@ public actor MetricsSampler {
             memoryTotalBytes: total,
             memoryUsedBytes: total > available ? total - available : 0,
             rootDiskTotalBytes: disk?.totalBytes ?? 0,
-            rootDiskUsedBytes: disk.map { $0.totalBytes - min($0.totalBytes, $0.availableBytes) } ?? 0
+            rootDiskUsedBytes: disk.map { $0.totalBytes - min($0.totalBytes, $0.availableBytes) } ?? 0,
+            disks: disks
         )
     }
 

@@ -48,6 +48,8 @@ public struct CertificateRenewalService: Service {
                         let lifetime = max(1, expiry.timeIntervalSince(due) * 3)
                         delay = .seconds(min(3600, max(1, min(due.timeIntervalSinceNow, lifetime / 10))))
                     }
+                } catch is CancellationError {
+                    return  // the agent is stopping: not a failure
                 } catch {
                     logger.warning("certificate renewal failed; will retry", metadata: ["error": "\(error)"])
                     delay = .seconds(30)

@@ -5,12 +5,12 @@ import ShoalClient
 import ShoalCore
 
 /// Sends a heartbeat every interval (±10 % jitter, so a fleet restarted together does not
-/// beat in lockstep) with metrics, and the facts whenever they changed.
+/// beat in lockstep) with metrics, and the facts whenever they changed (`HeartbeatComposer`).
 public struct HeartbeatService: Service {
     let client: APIClient
     let nodeID: String
     let interval: Duration
-    let facts: FactsCollector
+    let facts: NodeFactsSource
     let metrics: MetricsSampler
     let spool: ResultSpool
     let cancellations: BundleCancellations
@@ -21,7 +21,7 @@ public struct HeartbeatService: Service {
     let logger: Logger
 
     public init(
-        client: APIClient, nodeID: String, interval: Duration, facts: FactsCollector, metrics: MetricsSampler = MetricsSampler(), spool: ResultSpool,
+        client: APIClient, nodeID: String, interval: Duration, facts: NodeFactsSource, metrics: MetricsSampler = MetricsSampler(), spool: ResultSpool,
         cancellations: BundleCancellations, checks: NodeCheckBoard = NodeCheckBoard(), trust: TrustState? = nil,
         renewalRequests: Wakeup? = nil, logger: Logger
     ) {
@@ -41,18 +41,12 @@ public struct HeartbeatService: Service {
     public func run() async throws {
         let client = self.client
         try? await cancelWhenGracefulShutdown { [self] in
-            var sentFacts: NodeFacts?
+            var composer = HeartbeatComposer(facts: facts, metrics: metrics, checks: checks, spool: spool, trust: trust)
             while !Task.isCancelled {
-                let current = await facts.collectIncludingGPU()
-                var sample = await metrics.sample()
-                sample.checks = await checks.snapshot()
-                let request = HeartbeatRequest(
-                    sentAt: Date(), metrics: sample, facts: current == sentFacts ? nil : current,
-                    spooledResults: spool.count, trustVersion: await trust?.version, labelsVersion: await trust?.labels.version
-                )
+                let (request, current) = await composer.compose()
                 do {
                     let response = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
-                    sentFacts = current
+                    composer.acknowledged(current)
                     await acceptTrustUpdates(response)
                     if response.renewCertificate == true { renewalRequests?.signal() }
                     if !response.cancel.isEmpty {

@@ -24,13 +24,18 @@ public struct ResultUploadService: Service {
         self.logger = logger
     }
 
+    /// How long an idle uploader sleeps when nothing nudges it.
+    static let idleRecheck: Duration = .seconds(3600)
+
     public func nudge() { wakeup.signal() }
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown { [self] in
             var backoff = Backoff()
             while !Task.isCancelled {
-                var delay: Duration = .seconds(2)
+                // Every result the executor spools comes with a nudge, so an empty spool needs
+                // no polling; the long wait is only a backstop. Failed uploads retry on backoff.
+                var delay = Self.idleRecheck
                 let pending = spool.pending()
                 if !pending.isEmpty {
                     do {
@@ -41,7 +46,10 @@ public struct ResultUploadService: Service {
                             let ack = try await client.post("/v1/agent/\(nodeID)/results", body: ResultsUpload(results: batch), as: ResultsAck.self)
                             for id in ack.acknowledged { spool.remove(deliveryID: id) }
                         }
-                        backoff.reset()
+                        // Results the coordinator did not acknowledge are retried, on backoff.
+                        if spool.pending().isEmpty { backoff.reset() } else { delay = backoff.next() }
+                    } catch is CancellationError {
+                        return  // the agent is stopping; what is unacknowledged stays spooled
                     } catch {
                         delay = (error as? ShoalError)?.retryDelay(fallback: backoff.next()) ?? backoff.next()
                         logger.warning("uploading results failed; they stay spooled", metadata: ["error": "\(error)", "pending": "\(pending.count)"])
