@@ -91,7 +91,9 @@ struct ShoalSimCommand: AsyncParsableCommand {
         let nodeCount = options.nodes
         let running = Task {
             try await fleet.run(
-                onWindow: { window in print(String(decoding: (try? WireCoding.encode(window)) ?? Data(), as: UTF8.self)) },
+                // Written straight to the descriptor: print() buffers when stdout is a file,
+                // and the benchmark reads these lines while the run goes on.
+                onWindow: { window in FileHandle.standardOutput.write(((try? WireCoding.encode(window)) ?? Data()) + Data("\n".utf8)) },
                 onUp: { seconds in
                     FileHandle.standardError.write(Data("shoal-sim: fleet up: \(nodeCount) nodes in \(String(format: "%.1f", seconds)) s\n".utf8))
                 }
