@@ -128,6 +128,30 @@ let package = Package(
             path: "coordinator/Sources/coordinator",
             swiftSettings: strict
         ),
+        // The fleet simulator (docs/benchmarks.md): a development tool, never in a release
+        // build or a package (scripts/build-release.sh builds the agent and coordinator only).
+        .target(
+            name: "ShoalSimulator",
+            dependencies: [
+                "ShoalCore",
+                "ShoalClient",
+                "ShoalAgent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "sim/Sources/ShoalSimulator",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "shoal-sim",
+            dependencies: [
+                "ShoalSimulator",
+                "ShoalCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "sim/Sources/shoal-sim",
+            swiftSettings: strict
+        ),
         .target(
             name: "ShoalTestSupport",
             dependencies: ["ShoalCore"],
@@ -156,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "ShoalSystemTests",
             dependencies: [
-                "ShoalCore", "ShoalClient", "ShoalAgent", "ShoalCoordinator", "ShoalTestSupport",
+                "ShoalCore", "ShoalClient", "ShoalAgent", "ShoalCoordinator", "ShoalTestSupport", "ShoalSimulator",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ShoalSystemTests"
