@@ -7,7 +7,9 @@ import Testing
 /// The long poll on a task (`GET /v1/tasks/{id}/changes`) against a real store: it answers
 /// at once when the version is behind, at the next change, or unchanged at the timeout, and
 /// the version (kept in the database) never lets a change slip between two calls.
-@Suite struct TaskChangeWaitTests {
+/// A wait that must be answered by a change is an hour long, under the suite's time limit: what
+/// it returns says whether the change woke it, not the clock, which a loaded machine stretches.
+@Suite(.timeLimit(.minutes(2))) struct TaskChangeWaitTests {
     let fleet: Fleet
     let routes: TaskChangeRoutes
     let databasePath: String
@@ -53,16 +55,13 @@ import Testing
     @Test func answersAtTheNextChangeNotAtTheTimeout() async throws {
         let seen = try await version()
         let waiting = Task { [routes] in
-            let task = try await routes.changed(taskID: "t-1", after: seen, wait: .seconds(20))
-            return (task, ContinuousClock.now)
+            try await routes.changed(taskID: "t-1", after: seen, wait: .seconds(3600))
         }
         try await Task.sleep(for: .milliseconds(300))
-        let changedAt = ContinuousClock.now
         try await queue("n-b")
-        let (task, answeredAt) = try await waiting.value
+        let task = try await waiting.value
         #expect(task.changeVersion > seen)
         #expect(task.activeCount == 1)
-        #expect(answeredAt - changedAt < .milliseconds(500), "answered \(answeredAt - changedAt) after the change")
         #expect(fleet.store.taskChanges.watchCount == 0, "the watch is released when the wait answers")
     }
 
@@ -72,7 +71,7 @@ import Testing
         let task = try await routes.changed(taskID: "t-1", after: seen, wait: .milliseconds(300))
         let took = ContinuousClock.now - started
         #expect(task.changeVersion == seen)
-        #expect(took >= .milliseconds(300) && took < .seconds(3), "took \(took)")
+        #expect(took >= .milliseconds(300), "took \(took)")
     }
 
     @Test func aChangeBetweenTwoCallsIsNotMissedNotEvenAcrossARestart() async throws {

@@ -2,18 +2,17 @@ import Foundation
 import ShoalCore
 import Testing
 
-@Suite("Wakeup")
+/// Whether a wait was woken or ran out is read from what it returns, not from the clock: a
+/// loaded machine delays both. Waits that must be woken are an hour long, under a time limit.
+@Suite("Wakeup", .timeLimit(.minutes(2)))
 struct WakeupTests {
-    @Test("a signal wakes a parked waiter at once, long before its timeout")
+    @Test("a signal wakes a parked waiter, long before its timeout")
     func signalWakesParkedWaiter() async throws {
         let wakeup = Wakeup()
-        let clock = ContinuousClock()
-        let start = clock.now
-        async let woke = wakeup.wait(upTo: .seconds(30))
+        async let woke = wakeup.wait(upTo: .seconds(3600))
         try await Task.sleep(for: .milliseconds(50))
         wakeup.signal()
         #expect(try await woke)
-        #expect(clock.now - start < .seconds(5))
     }
 
     @Test("a signal with nobody waiting is kept for the next wait, once")
@@ -21,7 +20,7 @@ struct WakeupTests {
         let wakeup = Wakeup()
         wakeup.signal()
         wakeup.signal()
-        #expect(try await wakeup.wait(upTo: .seconds(30)))
+        #expect(try await wakeup.wait(upTo: .seconds(3600)))
         #expect(try await wakeup.wait(upTo: .milliseconds(20)) == false)
     }
 
@@ -31,20 +30,16 @@ struct WakeupTests {
         let clock = ContinuousClock()
         let start = clock.now
         #expect(try await wakeup.wait(upTo: .milliseconds(100)) == false)
-        let took = clock.now - start
-        #expect(took >= .milliseconds(100) && took < .seconds(5))
+        #expect(clock.now - start >= .milliseconds(100))
     }
 
-    @Test("cancelling the waiting task ends the wait with CancellationError at once")
+    @Test("cancelling the waiting task ends the wait with CancellationError, long before its timeout")
     func cancellationThrows() async throws {
         let wakeup = Wakeup()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let task = Task { try await wakeup.wait(upTo: .seconds(60)) }
+        let task = Task { try await wakeup.wait(upTo: .seconds(3600)) }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(clock.now - start < .seconds(5))
     }
 
     @Test("many waits and signals racing never lose a waiter")

@@ -73,5 +73,5 @@ public struct TrustedBundleKey: Codable, Sendable, Equatable {
 }
 
 extension Digest {
-    public var hexString: String { self.map { String(format: "%02x", $0) }.joined() }
+    public var hexString: String { self.withUnsafeBytes { Array($0).lowercaseHex } }
 }

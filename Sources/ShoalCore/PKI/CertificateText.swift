@@ -24,7 +24,7 @@ extension Certificate {
 
     /// The serial number as lowercase hex, how the store remembers which certificate a node holds.
     public var serialHex: String {
-        serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+        serialNumber.bytes.lowercaseHex
     }
 
     /// `sha256:` + hex of SHA-256 over the certificate's SubjectPublicKeyInfo: which key it

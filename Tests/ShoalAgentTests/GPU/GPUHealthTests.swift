@@ -89,7 +89,7 @@ struct GPUHealthTests {
         func switchTo(_ name: String) throws { try name.write(toFile: scenario, atomically: true, encoding: .utf8) }
         try switchTo("h200")
         let smi = try NvidiaFixtures.installSwitchableFakeSMI(in: temp, scenarioFile: scenario)
-        let detector = NvidiaDetector(nvidiaSmiPath: smi, searchPath: [], procRoot: temp.path, sysRoot: temp.path)
+        let detector = NvidiaDetector(nvidiaSmiPath: smi, searchPath: [], procRoot: temp.path, sysRoot: temp.path, timeout: .seconds(60))
         let sampler = MetricsSampler(root: temp.path, nvidia: detector, kernelLog: try NvidiaFixtures.kernelLog(in: temp, scenarioFile: scenario), kernelLogInterval: .zero)
         var states: [GPUHealthState?] = []
         for name in ["h200", "h200-ecc-remap", "h200x2-xid-lost", "h200"] {

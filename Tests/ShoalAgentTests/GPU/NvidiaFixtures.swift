@@ -63,7 +63,11 @@ enum NvidiaFixtures {
     }
 
     /// A detector reading the scenario's /proc and /sys trees, running `smi` (nil: a path that does not exist).
+    /// 60 s for the fake driver (a shell script) to answer: the whole suite starting at once on
+    /// two cores has taken longer than the real 10 s, which reads as a driver that hangs.
     static func detector(_ scenario: String, smi: String?) -> NvidiaDetector {
-        NvidiaDetector(nvidiaSmiPath: smi ?? "/nonexistent/nvidia-smi", searchPath: [], procRoot: directory(scenario), sysRoot: directory(scenario))
+        NvidiaDetector(
+            nvidiaSmiPath: smi ?? "/nonexistent/nvidia-smi", searchPath: [], procRoot: directory(scenario), sysRoot: directory(scenario), timeout: .seconds(60)
+        )
     }
 }

@@ -43,7 +43,8 @@ struct PackagingTests {
     }
 
     private func host(_ executable: String, _ arguments: [String]) async throws -> TestbedResult {
-        let result = try await Testbed.runOnHost(executable, arguments, timeout: .seconds(120))
+        // Building and linting both .debs takes over 2 minutes on a loaded 2-core machine.
+        let result = try await Testbed.runOnHost(executable, arguments, timeout: .seconds(300))
         try #require(result.succeeded, "\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         return result
     }

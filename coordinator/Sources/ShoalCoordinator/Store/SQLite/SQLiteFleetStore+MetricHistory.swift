@@ -9,7 +9,7 @@ extension SQLiteFleetStore {
     /// In the heartbeat's transaction. Only the first heartbeat of a minute writes (one
     /// primary-key probe for the others), and only it reads the node's facts for its core count.
     static func recordMetricPoint(_ db: Database, node: NodeRecord, point: MetricPoint) throws {
-        let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM node_metric_minutes WHERE nodeID = ? AND at = ?", arguments: [node.id, point.at]) ?? false
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM node_metric_minutes WHERE nodeID = ? AND at = ?"), arguments: [node.id, point.at]) ?? false
         guard !exists else { return }
         let cores = node.facts?.cpuCount
         try NodeMetricMinuteRecord(nodeID: node.id, point: point, cpuCores: cores).insert(db)

@@ -64,8 +64,14 @@ public final class SQLiteFleetStore: FleetStore {
 
     // MARK: Nodes
 
+    /// Read on every agent request: a statement prepared once per connection, since preparing
+    /// one (and GRDB's authorizer pass over it) cost more than running it in profiles.
     public func node(id: String) async throws -> NodeRecord? {
-        try await pool.read { db in try NodeRecord.fetchOne(db, key: id) }
+        try await pool.read { db in try Self.fetchNode(db, id: id) }
+    }
+
+    static func fetchNode(_ db: Database, id: String) throws -> NodeRecord? {
+        try NodeRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM nodes WHERE id = ?"), arguments: [id])
     }
 
     public func nodes() async throws -> [NodeRecord] {
@@ -76,17 +82,18 @@ public final class SQLiteFleetStore: FleetStore {
     /// the node sent new ones.
     public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
         try await pool.write { db in
-            guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
+            guard var node = try Self.fetchNode(db, id: nodeID) else { return nil }
             if node.status == .down {
                 var event = NodeEventRecord(nodeID: nodeID, at: at, kind: "ready", detail: "heartbeat received after being down")
                 try event.insert(db)
             }
-            try node.updateChanges(db) { node in
-                if node.status != .revoked { node.status = .ready }
-                node.lastHeartbeatAt = at
-                node.metricsJSON = metricsJSON
-                if let factsJSON { node.factsJSON = factsJSON }
-            }
+            if node.status != .revoked { node.status = .ready }
+            node.lastHeartbeatAt = at
+            node.metricsJSON = metricsJSON
+            if let factsJSON { node.factsJSON = factsJSON }
+            // A prepared statement of its own, not the record's generated UPDATE of every column.
+            try db.cachedStatement(sql: "UPDATE nodes SET status = ?, lastHeartbeatAt = ?, metricsJSON = ?, factsJSON = COALESCE(?, factsJSON) WHERE id = ?")
+                .execute(arguments: [node.status.rawValue, at, metricsJSON, factsJSON, nodeID])
             if let point { try Self.recordMetricPoint(db, node: node, point: point) }
             return node
         }
