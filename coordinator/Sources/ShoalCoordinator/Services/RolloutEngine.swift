@@ -137,8 +137,7 @@ public final class RolloutEngine: Service, Sendable {
         // 3. Start pending nodes while there are slots, reading only as many as can start.
         if !current.haltRequested, !current.cancelRequested, current.pendingCount > 0 {
             let limit = policy.maxConcurrency.map { max(1, $0.resolve(total: current.total)) } ?? current.total
-            let started = try await start(task: current, request: request, slots: limit - current.activeCount, canaryRunning: active.contains(where: \.isCanary), now: now)
-            if !started.isEmpty { await notifier.notify(nodeIDs: started) }
+            _ = try await start(task: current, request: request, slots: limit - current.activeCount, canaryRunning: active.contains(where: \.isCanary), now: now)
         }
 
         // 4. Finished when nothing is pending or active.
@@ -163,7 +162,7 @@ public final class RolloutEngine: Service, Sendable {
     /// Queues pending deliveries in rollout order into `slots`; while a canary is unfinished
     /// only canaries start (they come first in rollout order). A node that is not ready when
     /// its turn comes is retried or failed and the next one is tried.
-    /// Returns the nodes whose delivery was queued.
+    /// Returns the nodes whose delivery was queued (told already, page by page).
     private func start(task: TaskRecord, request: TaskCreateRequest, slots: Int, canaryRunning: Bool, now: Date) async throws -> [String] {
         var slots = slots
         var after = -1
@@ -175,19 +174,34 @@ public final class RolloutEngine: Service, Sendable {
             after = last.position
             if first.isCanary { canaryPhase = true }
             let statuses = try await nodeStatuses(page.map(\.nodeID))
-            for delivery in page where slots > 0 {
-                if canaryPhase, !delivery.isCanary { return started }
+            var ready: [DeliveryRecord] = []
+            var canariesDone = false
+            for delivery in page where ready.count < slots {
+                if canaryPhase, !delivery.isCanary {
+                    canariesDone = true
+                    break
+                }
                 guard statuses[delivery.nodeID] == .ready else {
                     _ = try await retryOrFail(delivery, policy: request.policy, now: now, reason: "node \(delivery.nodeID) is \(statuses[delivery.nodeID]?.rawValue ?? "gone") when its turn came")
                     continue
                 }
-                // Stamped now, not at the pass's start: a slot freed by a result stored during
-                // this pass must not look as if its successor was queued before it ended.
-                if try await queue(delivery, task: task, request: request, now: Date()) != nil {
-                    started.append(delivery.nodeID)
-                    slots -= 1
-                }
+                ready.append(delivery)
             }
+            // All at once: the store's group commit signs and queues them in a few
+            // transactions instead of one commit each, and their nodes hear at once, page by
+            // page, rather than after the whole first wave is queued.
+            let queued = try await withThrowingTaskGroup(of: String?.self) { group in
+                for delivery in ready {
+                    // Stamped now, not at the pass's start: a slot freed by a result stored during
+                    // this pass must not look as if its successor was queued before it ended.
+                    group.addTask { try await self.queue(delivery, task: task, request: request, now: Date()) != nil ? delivery.nodeID : nil }
+                }
+                return try await group.reduce(into: [String]()) { if let node = $1 { $0.append(node) } }
+            }
+            if !queued.isEmpty { await notifier.notify(nodeIDs: queued) }
+            started += queued
+            slots -= queued.count
+            if canariesDone { return started }
         }
         return started
     }
