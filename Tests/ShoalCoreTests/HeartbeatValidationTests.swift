@@ -63,6 +63,12 @@ struct HeartbeatValidationTests {
             { (m: inout NodeMetrics) in m.gpus = [Self.gpu { $0.healthReason = String(repeating: "x", count: 5000) }] },
             { (m: inout NodeMetrics) in m.gpuHealthReason = "ok\r\nFAKE LOG LINE" },
             { (m: inout NodeMetrics) in m.checks = [NodeCheckResult(name: "x\u{7}", kind: "command", healthy: true, message: nil, checkedAt: Date())] },
+            // Free space per mount, moved here from the facts: as bounded as the facts were.
+            { (m: inout NodeMetrics) in m.disks = Array(repeating: .init(mount: "/", totalBytes: 1, freeBytes: 1), count: 257) },
+            { (m: inout NodeMetrics) in m.disks = [.init(mount: "/", totalBytes: 1 << 61, freeBytes: 1)] },
+            { (m: inout NodeMetrics) in m.disks = [.init(mount: "/", totalBytes: 1, freeBytes: UInt64.max)] },
+            { (m: inout NodeMetrics) in m.disks = [.init(mount: String(repeating: "m", count: 5000), totalBytes: 1, freeBytes: 1)] },
+            { (m: inout NodeMetrics) in m.disks = [.init(mount: "/\u{1b}[2J", totalBytes: 1, freeBytes: 1)] },
         ] as [(inout NodeMetrics) -> Void] {
             var metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 1, memoryUsedBytes: 1, rootDiskTotalBytes: 1, rootDiskUsedBytes: 1)
             change(&metrics)
