@@ -138,6 +138,12 @@ parameters = { "path.id" = "$node" }
 include-operation-id = ["getTask", "getTaskOutput"]
 parameters = { "path.id" = "$task", "path.node" = "$node" }
 
+# The task long poll may be held for up to 60 s, past --request-timeout: it answers at once
+# here (its bounds are tried in TaskChangeWaitTests).
+[[operations]]
+include-operation-id = "waitForTaskChange"
+parameters = { "path.id" = "$task", "query.wait" = 0 }
+
 [[operations]]
 include-operation-id = "scheduleRuns"
 parameters = { "path.name" = "nightly" }
