@@ -172,8 +172,9 @@ let package = Package(
         .testTarget(
             name: "ShoalCoordinatorTests",
             dependencies: [
-                "ShoalCore", "ShoalCoordinator", "ShoalTestSupport", .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ShoalCore", "ShoalCoordinator", "ShoalClient", "ShoalTestSupport", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOTLS", package: "swift-nio"),
             ],
             path: "Tests/ShoalCoordinatorTests"
         ),

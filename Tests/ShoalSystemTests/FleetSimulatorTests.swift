@@ -73,10 +73,17 @@ struct FleetSimulatorTests {
 
             // Churned nodes: one is seen down, and later every one of them ready again.
             let churnNames = ["churn-00000", "churn-00001", "churn-00002"]
+            var wentDown: Set<String> = []
             let sawDown = try await eventually(timeout: 15) {
-                try await fleet.nodes().contains { churnNames.contains($0.hostname) && $0.status == "down" }
+                wentDown = Set(try await fleet.nodes().filter { churnNames.contains($0.hostname) && $0.status == "down" }.map(\.hostname))
+                return !wentDown.isEmpty
             }
             #expect(sawDown)
+            // ...and one that went down comes back (its outage is 6 s), before the run stops.
+            let cameBack = try await eventually(timeout: 30) {
+                try await fleet.nodes().contains { wentDown.contains($0.hostname) && $0.status == "ready" }
+            }
+            #expect(cameBack)
 
             main.stop(grace: 10)
             churning.stop(grace: 10)

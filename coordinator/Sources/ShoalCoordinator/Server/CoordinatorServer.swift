@@ -62,7 +62,7 @@ public enum CoordinatorServer {
         router.add(middleware: MetricsFactoryScope(factory: fleet.metrics.httpFactory))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store, currentCA: fleet.ca.certificate.subject)))
+        router.add(middleware: PeerIdentityMiddleware(operators: OperatorCredentialCheck(store: fleet.store, currentCA: fleet.ca.certificate.subject), certificates: PeerCertificateCache()))
         router.add(middleware: PathParameterMiddleware())
         EnrollmentRoutes(fleet: fleet, limits: limits).add(to: router)
         OpenAPIRoutes().add(to: router)

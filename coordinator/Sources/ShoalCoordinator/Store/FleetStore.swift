@@ -19,9 +19,13 @@ public protocol FleetStore: Sendable {
     func nodes() async throws -> [NodeRecord]
     /// The nodes with these ids (unknown ids are left out).
     func nodes(ids: [String]) async throws -> [NodeRecord]
+    /// The status and certificate of a node, what every agent request is checked against.
+    func nodeCredential(id: String) async throws -> NodeCredential?
     /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a
-    /// minute also writes `point` to the metric history (minute and hour). Returns the updated node.
-    func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord?
+    /// minute also writes `point` to the metric history (minute and hour). Returns what the
+    /// answer needs (the label statement only when newer than `labelsVersionHeld`), nil for
+    /// an unknown node.
+    func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int) async throws -> HeartbeatOutcome?
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     /// The oldest last heartbeat (or, never having sent one, enrollment) of a `ready` node:

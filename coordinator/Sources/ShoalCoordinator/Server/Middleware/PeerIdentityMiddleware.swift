@@ -4,30 +4,30 @@ import NIOSSL
 import ShoalCore
 import X509
 
-/// Reads the client certificate TLS verified against the fleet CA (if one was presented)
-/// and puts the identity it names into the context. TLS checked the certificate's dates at
-/// the handshake; a kept-alive connection can outlive them, so they are checked again on
-/// every request, and an operator certificate against the store (revoked: refused). Otherwise
+/// Reads the client certificate TLS verified against the fleet CA (if one was presented;
+/// parsed once per connection, `PeerCertificateCache`) and puts the identity it names into
+/// the context. TLS checked the certificate's dates at the handshake; a kept-alive
+/// connection can outlive them, so they are checked again on every request, and an operator certificate against the store (revoked: refused). Otherwise
 /// it refuses nothing by itself: routes say what they require.
 struct PeerIdentityMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
     let operators: OperatorCredentialCheck
+    let certificates: PeerCertificateCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let presented = try? await context.channel.nioSSL_peerCertificate().get(),
-           let der = try? presented.toDERBytes(),
-           let certificate = try? Certificate(derEncoded: der) {
+        if let presented = await certificates.certificate(of: context.channel) {
+            let certificate = presented.certificate
             let now = Date()
             guard certificate.notValidAfter > now, certificate.notValidBefore <= now else {
                 throw ShoalError(.certificateExpired, "the client certificate is valid only from \(Timestamp.format(certificate.notValidBefore)) to \(Timestamp.format(certificate.notValidAfter)); nodes renew by themselves; an operator renews before expiry ('coordinator operator renew') and after it needs a new one from an admin ('coordinator operator create')")
             }
-            let peer = PeerIdentity(certificate: certificate)
+            let peer = presented.identity
             if let peer, peer.role.isOperator {
                 try await operators.check(certificate, identity: peer)
             }
             context.peer = peer
-            context.peerSerial = certificate.serialHex
+            context.peerSerial = presented.serialHex
             context.peerPublicKey = certificate.publicKey
             context.peerIssuer = certificate.issuer
         }
@@ -76,7 +76,7 @@ struct RequireNodeMiddleware: RouterMiddleware {
         if let wait = limiter.take(nodeID) {
             throw ShoalError(.rateLimited, "node \(nodeID) is sending requests faster than \(Int(limiter.perSecond)) a second; retry in \(wait)s", retryAfterSeconds: wait)
         }
-        guard let node = try await store.node(id: nodeID) else {
+        guard let node = try await store.nodeCredential(id: nodeID) else {
             throw ShoalError(.forbidden, "node \(nodeID) is not enrolled in this fleet")
         }
         guard node.status != .revoked else {

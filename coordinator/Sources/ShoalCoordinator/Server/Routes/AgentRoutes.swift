@@ -45,17 +45,17 @@ struct AgentRoutes: Sendable {
             let body = try await request.decodeJSON(HeartbeatRequest.self, limit: limits.maxHeartbeatBytes)
             try body.validate()
             let now = Date()
-            let node = try await fleet.store.recordHeartbeat(
+            // One write that also reads what the answer needs: status, cancellations, and the
+            // label statement when the node's copy is behind.
+            let outcome = try await fleet.store.recordHeartbeat(
                 nodeID: nodeID, at: now, metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText(),
-                point: MetricPoint(minuteOf: now, metrics: body.metrics)
+                point: MetricPoint(minuteOf: now, metrics: body.metrics), labelsVersionHeld: body.labelsVersion ?? 0
             )
-            let cancel = try await fleet.store.cancellationsRequested(nodeID: nodeID)
-            // What the node holds is behind: bring the newer trust documents and label statement.
+            // What the node holds is behind: bring the newer trust documents.
             let trust = try await TrustRoutes(fleet: fleet).chain(after: body.trustVersion ?? 0)
-            let labels = (node?.labelsVersion ?? 0) > (body.labelsVersion ?? 0) ? node?.labelStatement : nil
             return try JSONResponse.make(HeartbeatResponse(
-                serverTime: Date(), status: node?.status.rawValue ?? "unknown", cancel: cancel,
-                trust: trust.isEmpty ? nil : trust, labelStatement: labels,
+                serverTime: Date(), status: outcome?.status.rawValue ?? "unknown", cancel: outcome?.cancellations ?? [],
+                trust: trust.isEmpty ? nil : trust, labelStatement: outcome?.labelStatement,
                 // After a CA rotation, nodes move to the new CA at once instead of at renewal time.
                 renewCertificate: context.peerIssuer != fleet.ca.certificate.subject ? true : nil
             ))

@@ -6,13 +6,16 @@ import ShoalCore
 /// they are written, so an hour costs one upsert per minute and usage over months reads only
 /// hour rows.
 extension SQLiteFleetStore {
-    /// In the heartbeat's transaction. Only the first heartbeat of a minute writes (one
-    /// primary-key probe for the others), and only it reads the node's facts for its core count.
-    static func recordMetricPoint(_ db: Database, node: NodeRecord, point: MetricPoint) throws {
-        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM node_metric_minutes WHERE nodeID = ? AND at = ?"), arguments: [node.id, point.at]) ?? false
+    /// In the heartbeat's transaction, after the node's row is written. Only the first
+    /// heartbeat of a minute writes (one primary-key probe for the others), and only it reads
+    /// the core count out of the node's facts (in SQLite, not by decoding them).
+    static func recordMetricPoint(_ db: Database, nodeID: String, point: MetricPoint) throws {
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM node_metric_minutes WHERE nodeID = ? AND at = ?"), arguments: [nodeID, point.at]) ?? false
         guard !exists else { return }
-        let cores = node.facts?.cpuCount
-        try NodeMetricMinuteRecord(nodeID: node.id, point: point, cpuCores: cores).insert(db)
+        let cores = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT json_extract(factsJSON, '$.cpuCount') FROM nodes WHERE id = ? AND json_valid(factsJSON)"), arguments: [nodeID]
+        )
+        try NodeMetricMinuteRecord(nodeID: nodeID, point: point, cpuCores: cores).insert(db)
         let busyCores = cores.map { point.cpuPercent / 100 * Double($0) } ?? 0
         try db.execute(sql: """
             INSERT INTO node_metric_hours (nodeID, at, minutes, gpuMinutes, cpuCoreMinutes, cpuPercentSum, load1Sum,
@@ -41,7 +44,7 @@ extension SQLiteFleetStore {
                 gpuPowerDrawWSum = gpuPowerDrawWSum + excluded.gpuPowerDrawWSum,
                 gpuPowerMinutes = gpuPowerMinutes + excluded.gpuPowerMinutes
             """, arguments: [
-                node.id, MetricPoint.hour(of: point.at), point.gpuCount, busyCores, point.cpuPercent, point.load1,
+                nodeID, MetricPoint.hour(of: point.at), point.gpuCount, busyCores, point.cpuPercent, point.load1,
                 Double(point.memoryUsedBytes), Int64(clamping: point.memoryTotalBytes), Double(point.rootDiskUsedBytes),
                 Int64(clamping: point.rootDiskTotalBytes), point.gpuCount,
                 point.gpuUtilizationPercent ?? 0, point.gpuUtilizationPercent == nil ? 0 : 1,

@@ -48,9 +48,11 @@ extension SQLiteFleetStore {
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
         // Almost every poll finds nothing: ask a reader first, so an idle fleet's polls never
         // queue behind SQLite's one writer (heartbeats, results) for an empty answer.
-        let open = [NodeTaskStatus.queued.rawValue, NodeTaskStatus.sent.rawValue]
+        // A statement prepared once per connection (deliveries_by_node_status).
         let any = try await pool.read { db in
-            try DeliveryRecord.filter(Column("nodeID") == nodeID && open.contains(Column("status"))).isEmpty(db) == false
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM deliveries WHERE nodeID = ? AND status IN ('queued', 'sent') LIMIT 1"), arguments: [nodeID]
+            ) ?? false
         }
         guard any else { return [] }
         return try await pool.write { db in
@@ -120,9 +122,13 @@ extension SQLiteFleetStore {
     }
 
     public func cancellationsRequested(nodeID: String) async throws -> [String] {
-        try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM deliveries WHERE nodeID = ? AND cancelRequested AND status IN ('sent', 'running')", arguments: [nodeID])
-        }
+        try await pool.read { db in try Self.cancellationsRequested(db, nodeID: nodeID) }
+    }
+
+    static func cancellationsRequested(_ db: Database, nodeID: String) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM deliveries WHERE nodeID = ? AND cancelRequested AND status IN ('sent', 'running')"), arguments: [nodeID]
+        )
     }
 
     public func requestCancel(taskID: String, reason: String, now: Date, audit: AuditEntry) async throws -> TaskRecord? {

@@ -78,24 +78,46 @@ public final class SQLiteFleetStore: FleetStore {
         try await pool.read { db in try NodeRecord.order(Column("hostname"), Column("id")).fetchAll(db) }
     }
 
-    /// Writes only the columns a heartbeat changes: the facts (the largest column) only when
-    /// the node sent new ones.
-    public func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?) async throws -> NodeRecord? {
+    /// The narrow read every agent request makes (`RequireNodeMiddleware`): a statement of its
+    /// own, prepared once per connection, that leaves the facts and metrics columns unread.
+    public func nodeCredential(id: String) async throws -> NodeCredential? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT status, certificateSerial, previousCertificateSerial, certificateKey FROM nodes WHERE id = ?"), arguments: [id]
+            ) else { return nil }
+            guard let status = NodeRecord.Status(rawValue: row[0]) else {
+                throw ShoalError(.internalError, "node \(id) has an unknown status '\(row[0] as String)' in the database")
+            }
+            return NodeCredential(status: status, certificateSerial: row[1], previousCertificateSerial: row[2], certificateKey: row[3])
+        }
+    }
+
+    /// Writes only the columns a heartbeat changes (the facts, the largest, only when the node
+    /// sent new ones) and reads, in the same transaction, only what the answer needs.
+    public func recordHeartbeat(
+        nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int
+    ) async throws -> HeartbeatOutcome? {
         try await pool.write { db in
-            guard var node = try Self.fetchNode(db, id: nodeID) else { return nil }
-            if node.status == .down {
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT status, labelsVersion, CASE WHEN labelsVersion > ? THEN labelStatementJSON END FROM nodes WHERE id = ?"),
+                arguments: [labelsVersionHeld, nodeID]
+            ) else { return nil }
+            guard var status = NodeRecord.Status(rawValue: row[0]) else {
+                throw ShoalError(.internalError, "node \(nodeID) has an unknown status '\(row[0] as String)' in the database")
+            }
+            if status == .down {
                 var event = NodeEventRecord(nodeID: nodeID, at: at, kind: "ready", detail: "heartbeat received after being down")
                 try event.insert(db)
             }
-            if node.status != .revoked { node.status = .ready }
-            node.lastHeartbeatAt = at
-            node.metricsJSON = metricsJSON
-            if let factsJSON { node.factsJSON = factsJSON }
+            if status != .revoked { status = .ready }
             // A prepared statement of its own, not the record's generated UPDATE of every column.
             try db.cachedStatement(sql: "UPDATE nodes SET status = ?, lastHeartbeatAt = ?, metricsJSON = ?, factsJSON = COALESCE(?, factsJSON) WHERE id = ?")
-                .execute(arguments: [node.status.rawValue, at, metricsJSON, factsJSON, nodeID])
-            if let point { try Self.recordMetricPoint(db, node: node, point: point) }
-            return node
+                .execute(arguments: [status.rawValue, at, metricsJSON, factsJSON, nodeID])
+            if let point { try Self.recordMetricPoint(db, nodeID: nodeID, point: point) }
+            let statement = (row[2] as String?).flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
+            return HeartbeatOutcome(
+                status: status, labelsVersion: row[1], labelStatement: statement, cancellations: try Self.cancellationsRequested(db, nodeID: nodeID)
+            )
         }
     }
 
