@@ -92,5 +92,9 @@ extension LivenessStoreTests {
             status: node.status, certificateSerial: node.certificateSerial, previousCertificateSerial: node.previousCertificateSerial, certificateKey: node.certificateKey
         ))
         #expect(try await store.nodeCredential(id: "n-none") == nil)
+        let summaries = try await store.nodeSummaries(ids: ["n-4", "n-none"])
+        #expect(summaries == ["n-4": NodeSummary(id: "n-4", hostname: node.hostname, status: .ready)])
+        // More ids than one statement may bind: read in pages.
+        #expect(try await store.nodeSummaries(ids: (0..<1_200).map { "n-x\($0)" } + ["n-4"]).keys.sorted() == ["n-4"])
     }
 }

@@ -207,7 +207,7 @@ public final class RolloutEngine: Service, Sendable {
     }
 
     private func nodeStatuses(_ ids: [String]) async throws -> [String: NodeRecord.Status] {
-        Dictionary(try await fleet.store.nodes(ids: Array(Set(ids))).map { ($0.id, $0.status) }, uniquingKeysWith: { $1 })
+        try await fleet.store.nodeSummaries(ids: Array(Set(ids))).mapValues(\.status)
     }
 
     /// Retryable outcome: wait and try again while retries last, else fail with the reason.

@@ -17,8 +17,8 @@ public protocol FleetStore: Sendable {
     // Nodes
     func node(id: String) async throws -> NodeRecord?
     func nodes() async throws -> [NodeRecord]
-    /// The nodes with these ids (unknown ids are left out).
-    func nodes(ids: [String]) async throws -> [NodeRecord]
+    /// Id, hostname and status of the nodes with these ids, by id (unknown ids are left out).
+    func nodeSummaries(ids: [String]) async throws -> [String: NodeSummary]
     /// The status and certificate of a node, what every agent request is checked against.
     func nodeCredential(id: String) async throws -> NodeCredential?
     /// Records a heartbeat; a `down` node becomes `ready` again. The first heartbeat of a

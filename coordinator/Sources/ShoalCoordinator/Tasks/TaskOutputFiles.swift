@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
 import ShoalCore
 
 /// Full step output on the coordinator's disk, one file per step and stream. The database
@@ -25,15 +26,22 @@ struct TaskOutputFiles: Sendable {
     ) async throws -> Int {
         let folder = directory(taskID: taskID, deliveryID: deliveryID)
         let file = path(taskID: taskID, deliveryID: deliveryID, step: step, stream: stream)
-        try SecureFile.makeDirectory(folder)
-        let others = Self.bytes(in: folder, excluding: (file as NSString).lastPathComponent)
+        let temporary = folder + "/.upload-\(RandomID.make(bytes: 6))"
+        // The calls that wait on the disk (directories, the listing, fsync, rename) run on
+        // NIO's blocking-I/O pool: on Swift's cooperative pool (one thread per core) each
+        // would stall every other request for as long as the disk takes.
+        let (others, fd) = try await NIOThreadPool.singleton.runIfActive {
+            try SecureFile.makeDirectory(folder)
+            let others = Self.bytes(in: folder, excluding: (file as NSString).lastPathComponent)
+            guard min(streamCap, deliveryCap - others) > 0 else { return (others, Int32(-1)) }
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { throw ShoalError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+            return (others, fd)
+        }
         let allowed = min(streamCap, deliveryCap - others)
         guard allowed > 0 else {
             throw ShoalError(.bodyTooLarge, "delivery \(deliveryID) already has \(others) bytes of output, its limit (limits.max_output_bytes_per_delivery: \(deliveryCap)); the rest is not kept")
         }
-        let temporary = folder + "/.upload-\(RandomID.make(bytes: 6))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw ShoalError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
         var kept = false
         defer {
             close(fd)
@@ -55,8 +63,10 @@ struct TaskOutputFiles: Sendable {
                 }
             }
         }
-        guard fsync(fd) == 0, rename(temporary, file) == 0 else {
-            throw ShoalError(.storage, "cannot store step output \(file): \(String(cString: strerror(errno)))")
+        try await NIOThreadPool.singleton.runIfActive {
+            guard fsync(fd) == 0, rename(temporary, file) == 0 else {
+                throw ShoalError(.storage, "cannot store step output \(file): \(String(cString: strerror(errno)))")
+            }
         }
         kept = true
         return written

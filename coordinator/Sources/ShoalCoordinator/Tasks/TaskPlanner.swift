@@ -55,10 +55,7 @@ struct TaskPlanner: Sendable {
 
     func view(of task: TaskRecord, includeNodes: Bool = true) async throws -> TaskView {
         let deliveries = includeNodes ? try await fleet.store.deliveries(taskID: task.id) : []
-        var hostnames: [String: String] = [:]
-        if includeNodes {
-            for node in try await fleet.store.nodes(ids: Array(Set(deliveries.map(\.nodeID)))) { hostnames[node.id] = node.hostname }
-        }
+        let hostnames = includeNodes ? try await fleet.store.nodeSummaries(ids: Array(Set(deliveries.map(\.nodeID)))).mapValues(\.hostname) : [:]
         var counts: [String: Int] = [:]
         if includeNodes {
             for delivery in deliveries { counts[delivery.status.rawValue, default: 0] += 1 }

@@ -34,8 +34,20 @@ extension SQLiteFleetStore {
         }
     }
 
-    public func nodes(ids: [String]) async throws -> [NodeRecord] {
-        guard !ids.isEmpty else { return [] }
-        return try await pool.read { db in try NodeRecord.fetchAll(db, keys: ids) }
+    public func nodeSummaries(ids: [String]) async throws -> [String: NodeSummary] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var summaries: [String: NodeSummary] = [:]
+            // One statement per page of ids (SQLite caps bound parameters), three columns each.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let page = Array(ids[start..<min(start + 500, ids.count)])
+                let sql = "SELECT id, hostname, status FROM nodes WHERE id IN (\(Array(repeating: "?", count: page.count).joined(separator: ",")))"
+                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(page)) {
+                    guard let status = NodeRecord.Status(rawValue: row[2]) else { continue }
+                    summaries[row[0]] = NodeSummary(id: row[0], hostname: row[1], status: status)
+                }
+            }
+            return summaries
+        }
     }
 }
