@@ -63,18 +63,14 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     }
 
     /// Moves a counter from the bucket of `old` to the bucket of `new`.
-    mutating func count(from old: NodeTaskStatus, to new: NodeTaskStatus) {
-        adjust(old, by: -1)
-        adjust(new, by: 1)
-    }
-
-    private mutating func adjust(_ status: NodeTaskStatus, by delta: Int) {
+    /// The counter column a delivery in `status` counts in.
+    static func counterColumn(for status: NodeTaskStatus) -> String {
         switch status {
-        case .pending: pendingCount += delta
-        case .succeeded: succeededCount += delta
-        case .cancelled: cancelledCount += delta
-        case _ where status.isActive: activeCount += delta
-        default: failureCount += delta
+        case .pending: "pendingCount"
+        case .succeeded: "succeededCount"
+        case .cancelled: "cancelledCount"
+        case _ where status.isActive: "activeCount"
+        default: "failureCount"
         }
     }
 }

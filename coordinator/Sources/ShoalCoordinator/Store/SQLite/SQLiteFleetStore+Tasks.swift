@@ -15,8 +15,8 @@ extension SQLiteFleetStore {
     public func queue(deliveryID: String, now: Date, sign: @escaping @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord? {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID), delivery.status == .pending else { return nil }
-            try db.execute(sql: "UPDATE nodes SET lastSequence = lastSequence + 1 WHERE id = ?", arguments: [delivery.nodeID])
-            guard let sequence = try Int64.fetchOne(db, sql: "SELECT lastSequence FROM nodes WHERE id = ?", arguments: [delivery.nodeID]) else {
+            try db.cachedStatement(sql: "UPDATE nodes SET lastSequence = lastSequence + 1 WHERE id = ?").execute(arguments: [delivery.nodeID])
+            guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT lastSequence FROM nodes WHERE id = ?"), arguments: [delivery.nodeID]) else {
                 throw ShoalError(.notFound, "node \(delivery.nodeID) is no longer enrolled")
             }
             delivery.sequence = sequence
