@@ -132,4 +132,19 @@ import Testing
         _ = try limiter.acquire(credential: "carol")
         #expect(limiter.openCount == 3)
     }
+
+    @Test func aSummaryViewCarriesTheCountsWithoutTheNodes() async throws {
+        #expect(try TaskChangeRoutes.includeNodes(nil) && TaskChangeRoutes.includeNodes("true"))
+        #expect(try !TaskChangeRoutes.includeNodes("false"))
+        let error = #expect(throws: ShoalError.self) { try TaskChangeRoutes.includeNodes("no") }
+        #expect(error?.code == .invalidArgument)
+        try await queue("n-a")
+        let task = try #require(try await fleet.store.task(id: "t-1"))
+        let summary = try await TaskPlanner(fleet: fleet).view(of: task, includeNodes: false)
+        #expect(summary.nodes.isEmpty)
+        #expect(summary.counts == ["pending": 1, "active": 1])
+        #expect(summary.changeVersion == task.changeVersion)
+        let whole = try await TaskPlanner(fleet: fleet).view(of: task)
+        #expect(whole.nodes.map(\.nodeID).sorted() == ["n-a", "n-b"])
+    }
 }

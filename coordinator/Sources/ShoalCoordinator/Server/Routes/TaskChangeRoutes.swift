@@ -30,8 +30,20 @@ struct TaskChangeRoutes: Sendable {
             let peer = try context.requirePeer()
             let permit = try limiter.acquire(credential: context.peerSerial ?? peer.name)
             defer { permit.release() }
+            let includeNodes = try Self.includeNodes(request.uri.queryParameters.get("nodes"))
             let task = try await changed(taskID: id, after: after.map { Int64($0) }, wait: wait)
-            return try JSONResponse.make(try await TaskPlanner(fleet: fleet).view(of: task))
+            return try JSONResponse.make(try await TaskPlanner(fleet: fleet).view(of: task, includeNodes: includeNodes))
+        }
+    }
+
+    /// The `nodes` parameter: absent or `true` is the whole view; `false` leaves the nodes
+    /// out, which is what a client waiting on a rollout of thousands of nodes wants from
+    /// each change (its counts), reading the nodes once at the end.
+    static func includeNodes(_ text: String?) throws -> Bool {
+        switch text {
+        case nil, "true": return true
+        case "false": return false
+        case let text?: throw ShoalError(.invalidArgument, "nodes must be true or false, got '\(text.prefix(40))'")
         }
     }
 
