@@ -6,8 +6,8 @@
 # Builds with its own scratch path (.build-release, git-ignored), so it never fights the
 # debug build in .build for its lock or its artefacts:
 #   - agent:       -c release --static-swift-stdlib, libstdc++ and zlib linked statically
-#                  too, stripped. It must need only glibc-level libraries; anything else fails
-#                  the build.
+#                  too, no exported dynamic symbols, stripped. It must need only glibc-level
+#                  libraries; anything else fails the build.
 #   - coordinator: -c release --static-swift-stdlib, stripped. libsqlite3.so.0 (GRDB uses the
 #                  system SQLite) stays a dynamic dependency, declared by its .deb.
 # --shared-libstdc++ keeps libstdc++.so.6 dynamic: the static one (gcc 12) calls arc4random,
@@ -144,7 +144,13 @@ build() {
     fi
 }
 
-build agent "$agent_allowed" "${hardening[@]}"
+# The toolchain's static-stdlib-args.lnk links with -export-dynamic: every global symbol goes
+# into .dynsym/.dynstr/.gnu.hash with its relocations (4.7 MB of the agent), and, exported,
+# stays a root for --gc-sections. Nothing dlopens the agent or looks its symbols up by name,
+# so take it back (ld keeps the last of the two flags). Crash backtraces lose function names,
+# which the stripped binary had no .symtab for anyway.
+agent_link=(-Xlinker --no-export-dynamic)
+build agent "$agent_allowed" "${hardening[@]}" "${agent_link[@]}"
 if [ "$agent_only" = 0 ]; then
     build coordinator "$coordinator_allowed" "${hardening[@]}"
 fi
