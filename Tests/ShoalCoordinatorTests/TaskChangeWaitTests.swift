@@ -46,9 +46,9 @@ import Testing
     @Test func answersAtOnceWhenTheCallerIsBehind() async throws {
         let seen = try await version()
         try await queue("n-a")
-        let started = ContinuousClock.now
-        let task = try await routes.changed(taskID: "t-1", after: seen, wait: .seconds(10))
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // An hour: only an answer at once (the change is already stored) ends it within the
+        // suite's time limit, whatever a loaded machine does to the clock.
+        let task = try await routes.changed(taskID: "t-1", after: seen, wait: .seconds(3600))
         #expect(task.changeVersion > seen)
     }
 
@@ -82,9 +82,8 @@ import Testing
         let restarted = try SQLiteFleetStore(path: databasePath)
         let again = try #require(try await restarted.task(id: "t-1"))
         #expect(again.changeVersion > first.changeVersion)
-        let started = ContinuousClock.now
-        let next = try await routes.changed(taskID: "t-1", after: first.changeVersion, wait: .seconds(10))
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // An hour: it must answer at once from the stored version, not wait for a new change.
+        let next = try await routes.changed(taskID: "t-1", after: first.changeVersion, wait: .seconds(3600))
         #expect(next.changeVersion == again.changeVersion)
     }
 

@@ -33,9 +33,10 @@ extension SystemTests {
             }
             let took = ContinuousClock.now - signalled
             print("agent exited \(took) after SIGTERM with a long poll in flight")
-            #expect(!agent.isRunning, "the agent was still running 10 s after SIGTERM")
+            // The poll would hold it for up to 30 s: 10 s tells a prompt exit from a wait
+            // without timing a loaded machine (the figure is printed; idle, it is about 0.2 s).
+            #expect(!agent.isRunning, "the agent was still running 10 s after SIGTERM (its long poll waits 30 s)")
             agent.stop()
-            #expect(took < .seconds(3), "SIGTERM took \(took)")
             #expect(agent.process.terminationReason == .exit)
             #expect(agent.process.terminationStatus == 0)
 
