@@ -18,9 +18,12 @@ final class PeerCertificateCache: Sendable {
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let parses = Atomic<Int>(0)
 
     /// Connections with a parsed certificate held now (tests read it to see entries go).
     var count: Int { entries.withLock { $0.count } }
+    /// Certificates parsed so far (tests read it to see a connection's second request parse nothing).
+    var parsed: Int { parses.load(ordering: .relaxed) }
 
     /// The certificate `channel`'s client presented, or nil when it presented none TLS
     /// verified. The first request of a connection parses it; the entry goes when the
@@ -32,6 +35,7 @@ final class PeerCertificateCache: Sendable {
               let der = try? presented.toDERBytes(),
               let certificate = try? Certificate(derEncoded: der)
         else { return nil }
+        parses.add(1, ordering: .relaxed)
         let entry = Entry(certificate: certificate, identity: PeerIdentity(certificate: certificate), serialHex: certificate.serialHex)
         entries.withLock { $0[key] = entry }
         // Registered after the insert: on a channel already closed the callback runs at once

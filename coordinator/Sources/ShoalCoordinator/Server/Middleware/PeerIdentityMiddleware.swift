@@ -7,8 +7,9 @@ import X509
 /// Reads the client certificate TLS verified against the fleet CA (if one was presented;
 /// parsed once per connection, `PeerCertificateCache`) and puts the identity it names into
 /// the context. TLS checked the certificate's dates at the handshake; a kept-alive
-/// connection can outlive them, so they are checked again on every request, and an operator certificate against the store (revoked: refused). Otherwise
-/// it refuses nothing by itself: routes say what they require.
+/// connection can outlive them, so they are checked again on every request, and an operator
+/// certificate against the store (revoked: refused). Otherwise it refuses nothing by itself:
+/// routes say what they require.
 struct PeerIdentityMiddleware: RouterMiddleware {
     typealias Context = CoordinatorRequestContext
     let operators: OperatorCredentialCheck

@@ -62,8 +62,8 @@ public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
         try? WireCoding.decode(TaskCreateRequest.self, from: Data(requestJSON.utf8))
     }
 
-    /// Moves a counter from the bucket of `old` to the bucket of `new`.
-    /// The counter column a delivery in `status` counts in.
+    /// The counter column a delivery in `status` counts in (a transition moves one from the
+    /// old status's column to the new one's, `SQLiteFleetStore.move`).
     static func counterColumn(for status: NodeTaskStatus) -> String {
         switch status {
         case .pending: "pendingCount"

@@ -32,10 +32,11 @@ extension SQLiteFleetStore {
         return true
     }
 
-    /// Every change of a task or of one of its deliveries passes here: the task's
-    /// `changeVersion` moves in the same transaction (so a waiter that compares versions
-    /// never misses one, whatever happens in memory), and the feed hears of it once the
-    /// transaction commits (so nobody wakes for a change that was rolled back).
+    /// Every change of a task passes here, and every transition of one of its deliveries
+    /// through `move`, which raises the version in its counter `UPDATE` and signals the same
+    /// way: the task's `changeVersion` moves in the same transaction (so a waiter that
+    /// compares versions never misses one, whatever happens in memory), and the feed hears of
+    /// it once the transaction commits (so nobody wakes for a change that was rolled back).
     func taskChanged(_ db: Database, _ task: inout TaskRecord) {
         task.changeVersion += 1
         signalAfterCommit(db, taskID: task.id)
