@@ -157,8 +157,12 @@ struct SystemStepsOnNodeTests {
             for line in ["passwordauthentication no", "kbdinteractiveauthentication no", "permitrootlogin no", "x11forwarding no", "maxauthtries 3"] {
                 #expect(effective.contains(line), "\(line)")
             }
-            #expect(try await ssh(node, as: "deploy", "id -un").stdout.contains("deploy"))
-            #expect(try await node.ssh("true").status != 0, "root login is off after the reload")
+            #expect(first.steps.first?.message?.contains("sshd listens again") == true, "\(first.steps.first?.message ?? "")")
+            // At once: the step returned only after sshd's re-exec opened its new listening socket.
+            let deploy = try await ssh(node, as: "deploy", "id -un")
+            #expect(deploy.stdout.contains("deploy"), "\(deploy.stderr)")
+            let root = try await node.ssh("true")
+            #expect(root.status != 0 && root.stderr.contains("Permission denied"), "root login is off after the reload: \(root.stderr)")
             #expect(statuses(try await apply(harden, on: node)) == [.unchanged])
         }
     }

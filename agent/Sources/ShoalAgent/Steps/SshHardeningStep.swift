@@ -123,8 +123,8 @@ public struct SshHardeningStep: Step {
                 try mainFile?.apply()
                 try dropIn.apply()
                 let tools = SystemCommand(outputPrefix: context.outputPrefix)
-                try await validate(tools)
-                let reloaded = try await reload(tools)
+                let effective = try await validate(tools)
+                let reloaded = try await reload(tools, ports: Self.ports(effective))
                 return StepOutcome(status: .changed, message: what.joined(separator: "; ") + "; validated with sshd -t; " + reloaded, diff: diff)
             } catch {
                 // The node keeps the configuration it had; sshd was not reloaded onto the new one.
@@ -164,7 +164,9 @@ public struct SshHardeningStep: Step {
 
     /// `sshd -t` for syntax, then `sshd -T` to confirm our settings are the ones in effect —
     /// an earlier drop-in (cloud-init's 50-cloud-init.conf sorts first) could override them.
-    func validate(_ tools: SystemCommand) async throws {
+    /// Returns the effective settings, keyword to values.
+    @discardableResult
+    func validate(_ tools: SystemCommand) async throws -> [String: [String]] {
         if try PathState.read(paths.privilegeSeparationDirectory).kind == .absent {
             _ = try? SafeDirectory.open(paths.privilegeSeparationDirectory, creatingMissing: 0o755)
         }
@@ -190,18 +192,38 @@ public struct SshHardeningStep: Step {
         if let users = params.allowUsers, Set(values["allowusers"] ?? []) != Set(users) {
             throw ShoalError(.sshOverridden, "sshd would use AllowUsers \((values["allowusers"] ?? []).joined(separator: " ")) instead of \(users.joined(separator: " ")): another file sets AllowUsers too; remove it (the old configuration was restored)")
         }
+        return values
+    }
+
+    /// The ports sshd listens on, from `sshd -T` (`port 22`, one line each); 22 if none parse.
+    static func ports(_ effective: [String: [String]]) -> Set<Int> {
+        let ports = Set((effective["port"] ?? []).compactMap { Int($0) })
+        return ports.isEmpty ? [22] : ports
     }
 
     /// Reloads sshd so new connections get the new rules; an inactive sshd is left stopped.
-    func reload(_ tools: SystemCommand) async throws -> String {
+    /// Returns once sshd listens again (see `ListeningSockets` for why that is not at once).
+    func reload(_ tools: SystemCommand, ports: Set<Int>) async throws -> String {
         if let argv = paths.reload {
             try await tools.require(argv, label: "reload", code: .sshReloadFailed, doing: "reloading sshd (the old configuration was restored)")
             return "reloaded sshd"
         }
         let systemctl = SystemCommand.locate("systemctl") ?? "systemctl"
+        // When systemd holds the listening socket (ssh.socket), it never closes: nothing to wait for.
+        let socketActivated = (try? await tools.run([systemctl, "is-active", "--quiet", "ssh.socket"], label: "ssh-socket"))?.succeeded ?? false
+        let listeners = ListeningSockets()
+        let before = socketActivated ? [] : listeners.inodes(ports: ports)
         for unit in ["ssh.service", "sshd.service"] {
             let result = try await tools.run([systemctl, "try-reload-or-restart", unit], label: "reload-\(unit)")
-            if result.succeeded { return "reloaded \(unit) (if it was running)" }
+            if result.succeeded {
+                guard !before.isEmpty else { return "reloaded \(unit) (if it was running)" }
+                switch await listeners.waitForReplacement(of: before, ports: ports) {
+                case .replaced: return "reloaded \(unit); sshd listens again"
+                case .unchanged: return "reloaded \(unit); sshd kept its listening socket"
+                case .gone:
+                    throw ShoalError(.sshNotListening, "\(unit) was reloaded onto the new configuration, which sshd -t accepted, but nothing listens on port \(ports.sorted().map(String.init).joined(separator: ", ")) 10 s later; the old configuration was put back, so run `systemctl restart \(unit)` on the node (console access if SSH is down) and see `journalctl -u \(unit)`")
+                }
+            }
             // 5: no such unit; try the other name (RHEL calls it sshd.service).
             if result.exitCode == 5 { continue }
             throw ShoalError(.sshReloadFailed, "reloading \(unit) failed: \(result.complaint); the old configuration was restored")
@@ -216,4 +238,5 @@ extension ShoalError.Code {
     public static let sshInvalidConfig: Self = "ssh.invalid_config"
     public static let sshOverridden: Self = "ssh.overridden"
     public static let sshReloadFailed: Self = "ssh.reload_failed"
+    public static let sshNotListening: Self = "ssh.not_listening"
 }
