@@ -4,19 +4,19 @@ import Testing
 
 @testable import ShoalCoordinator
 
-/// Work claimed in the store by replicas: two `SQLiteFleetStore`s on one database file stand
-/// for two coordinators (SQLite serializes their writes across connections as PostgreSQL
-/// would across servers). Times are explicit, so a lease runs out without waiting for it.
+/// Work claimed in the store by replicas: two stores opened on one database stand for two
+/// coordinators (`StoreDatabase.open`; with SQLite two connection pools on one file, whose
+/// writes SQLite serializes as a server would). Times are explicit, so a lease runs out
+/// without waiting for it.
 @Suite struct WorkLeaseStoreTests {
-    let one: SQLiteFleetStore
-    let two: SQLiteFleetStore
+    let one: any FleetStore
+    let two: any FleetStore
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     init() async throws {
-        let directory = NSTemporaryDirectory() + "shoal-leases-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        one = try SQLiteFleetStore(path: directory + "/fleet.db")
-        two = try SQLiteFleetStore(path: directory + "/fleet.db")
+        let database = try await StoreBackend.current().makeDatabase()
+        one = try database.open()
+        two = try database.open()
     }
 
     func makeTask(_ id: String, at: Date) async throws {
