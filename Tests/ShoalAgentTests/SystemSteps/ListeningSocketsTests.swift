@@ -26,6 +26,20 @@ struct ListeningSocketsTests {
         #expect(ListeningSockets.listening(in: "garbage\nnot a table at all", ports: [22]).isEmpty)
     }
 
+    /// A port below the kernel's ephemeral range (32768 up), free now: nothing else in this test
+    /// run binds port 0 into it, so a port this test closes is not taken by another test's
+    /// listener before it looks (which would make "gone" look "replaced").
+    func quietPort() throws -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 20_000..<32_000)
+            if let (fd, _) = try? listen(port: port) {
+                close(fd)
+                return port
+            }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
     /// A TCP socket listening on 127.0.0.1:port (0: any), SO_REUSEADDR like sshd's.
     func listen(port: Int) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -46,7 +60,7 @@ struct ListeningSocketsTests {
     @Test("a socket closed and reopened on its port is seen as replaced; one left open as unchanged; none as gone")
     func waitsForTheNewSocket() async throws {
         let sockets = ListeningSockets()
-        let first = try listen(port: 0)
+        let first = try listen(port: try quietPort())
         let before = sockets.inodes(ports: [first.port])
         #expect(before.count == 1)
 
