@@ -90,7 +90,7 @@ public struct PostgresServer: Sendable {
                 let started = try await server.runTool("pg_ctl", [
                     "start", "--pgdata", server.dataDirectory.path, "--log", server.logFile.path, "--wait", "--timeout", "60",
                     "-o", "-p \(server.port)",
-                ])
+                ], leavesDaemon: true)
                 if started.succeeded { return server }
                 let log = (try? String(contentsOf: server.logFile, encoding: .utf8)) ?? ""
                 guard attempt < 3, log.contains("could not bind") else {
@@ -156,16 +156,20 @@ public struct PostgresServer: Sendable {
     }
 
     /// Runs a server program from `binDirectory`, as the postgres user when this process is root.
-    private func runTool(_ name: String, _ arguments: [String]) async throws -> TestbedResult {
-        let tool = "\(binDirectory)/\(name)"
-        // The folder is the working directory: the postgres user may not be able to enter this one.
-        guard try Self.serverOwner() != nil else {
-            return try await TestbedProcess.run(tool, arguments, timeout: .seconds(120), directory: directory)
+    private func runTool(_ name: String, _ arguments: [String], leavesDaemon: Bool = false) async throws -> TestbedResult {
+        var command = ["\(binDirectory)/\(name)"] + arguments
+        if leavesDaemon {
+            // Foundation's Process sees a child end when a socket it hands the child closes
+            // (swift-corelibs-foundation#4795); the postmaster pg_ctl leaves running would keep
+            // it open, so pg_ctl would never be seen to end. Close every file above stderr first.
+            let closeAndExec = #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@""#
+            command = ["/bin/bash", "-c", closeAndExec, name] + command
         }
-        return try await TestbedProcess.run(
-            "/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", tool] + arguments,
-            timeout: .seconds(120), directory: directory
-        )
+        // The folder is the working directory: the postgres user may not be able to enter this one.
+        if try Self.serverOwner() != nil {
+            command = ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + command
+        }
+        return try await TestbedProcess.run(command[0], Array(command.dropFirst()), timeout: .seconds(120), directory: directory)
     }
 
     /// The newest `/usr/lib/postgresql/N/bin` with an initdb (Debian 12 ships 15).
