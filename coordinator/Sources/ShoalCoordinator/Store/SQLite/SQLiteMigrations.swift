@@ -169,6 +169,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v12-task-changes") { db in
             try SQLiteMigrations.taskChanges(db)
         }
+        migrator.registerMigration("v13-work-leases") { db in
+            try SQLiteMigrations.workLeases(db)
+        }
         return migrator
     }
 }
