@@ -8,7 +8,7 @@
 #   scripts/install-test-deps.sh            install what is missing (root)
 #   scripts/install-test-deps.sh --check    list what is missing, install nothing; exit 1 if anything is
 #
-# Installing never starts a service on this machine (sshd, dockerd): the tests start their own
+# Installing never starts a service on this machine (sshd, dockerd, postgresql): the tests start their own
 # private ones.
 set -euo pipefail
 
@@ -39,6 +39,7 @@ readonly wanted=(
   "systemd|systemd-analyze scores the shipped units (packaging tests)"
   "chromium|DashboardTests load every dashboard page in headless Chromium and save screenshots"
   "prometheus|promtool lints the coordinator's live /metrics scrape (MetricsTests); its service is not started"
+  "postgresql|PostgresServerTests start a private PostgreSQL (initdb/pg_ctl into a temp dir, as the postgres user); its service is not started"
 )
 
 # pip requirement|what must import|why — installed with pip into the python3 on PATH (the one
@@ -104,7 +105,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-# Installing must not start services on this machine (sshd, dockerd): tests start their own.
+# Installing must not start services on this machine (sshd, dockerd, postgresql): tests start their own.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' > "$policy"

@@ -44,6 +44,7 @@ readonly privileged=(
   "ShoalSystemTests UnitHardeningTests|systemd-analyze on the shipped units and the units on testbed nodes, root"
   "ShoalSystemTests TrustTests/bothSignatureLayersVerifyWithSecuresystemslib|python3 with securesystemslib (pip)"
   "ShoalSystemTests MetricsTests/prometheusScrapesTheFleetWithAViewerCertificateOrThePlainListener|promtool (prometheus)"
+  "ShoalCoordinatorTests PostgresServerTests|a private PostgreSQL server (postgresql); as root it runs as the postgres user"
   "ShoalSystemTests DashboardTests/everyPageShowsTheLiveFleetInABrowser|headless chromium"
 )
 

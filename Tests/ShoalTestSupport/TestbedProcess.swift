@@ -2,10 +2,11 @@ import Foundation
 
 /// Runs a program to completion without blocking a Swift concurrency thread: output goes to
 /// temporary files (so neither stream can fill a pipe and stall the child) and the exit is
-/// awaited through Process's termination handler.
+/// awaited through Process's termination handler. `directory` is the child's working
+/// directory (default: this process's).
 enum TestbedProcess {
     static func run(
-        _ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Duration? = nil
+        _ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Duration? = nil, directory: URL? = nil
     ) async throws -> TestbedResult {
         let files = FileManager.default
         let scratch = files.temporaryDirectory.appendingPathComponent("shoal-testbed-\(UUID().uuidString)")
@@ -29,6 +30,7 @@ enum TestbedProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = inHandle

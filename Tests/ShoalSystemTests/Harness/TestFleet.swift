@@ -2,6 +2,7 @@ import Foundation
 import ShoalClient
 import ShoalCoordinator
 import ShoalCore
+import ShoalTestSupport
 
 /// A real fleet on loopback for one test: `coordinator init` + `serve` from the built
 /// binaries, agents as real processes with their own state directories, all in a temporary

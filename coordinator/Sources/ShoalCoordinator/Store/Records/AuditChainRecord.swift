@@ -1,13 +1,10 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `audit_chain`: one sealed `AuditLink`. `link` is the canonical text that was
 /// hashed, kept byte for byte; `at` (RFC 3339 text, so it sorts), `actor` and `action` are
 /// copies for queries, which `audit verify` checks against the hashed text.
-struct AuditChainRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "audit_chain"
-
+struct AuditChainRecord: Codable, Sendable {
     var seq: Int64
     var at: String
     var actor: String

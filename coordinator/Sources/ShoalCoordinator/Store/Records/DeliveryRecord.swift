@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `deliveries`: one node's signed bundle for one task, and what became of it.
-public struct DeliveryRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "deliveries"
-
+public struct DeliveryRecord: Codable, Sendable {
     public var id: String
     public var taskID: String
     public var nodeID: String

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// What one `/metrics` scrape reports about the fleet, read in one transaction: each node's
@@ -7,7 +6,7 @@ import ShoalCore
 /// by state. A scrape costs this one read whatever the fleet's size.
 public struct FleetMetricsSnapshot: Sendable {
     /// The columns of `nodes` a scrape needs (not facts, certificates or statements).
-    public struct Node: Sendable, Decodable, FetchableRecord {
+    public struct Node: Sendable, Decodable {
         public var id: String
         public var hostname: String
         public var status: NodeRecord.Status

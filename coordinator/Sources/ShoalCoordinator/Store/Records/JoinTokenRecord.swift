@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `join_tokens`. Only the SHA-256 of the token is stored.
-public struct JoinTokenRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "join_tokens"
-
+public struct JoinTokenRecord: Codable, Sendable {
     public var id: String
     public var tokenHash: String
     public var createdAt: Date

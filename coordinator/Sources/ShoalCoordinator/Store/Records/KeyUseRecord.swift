@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `key_use`: how often the coordinator used one of its keys for one purpose.
-struct KeyUseRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "key_use"
-
+struct KeyUseRecord: Codable, Sendable {
     var keyID: String
     var use: String
     var count: Int64

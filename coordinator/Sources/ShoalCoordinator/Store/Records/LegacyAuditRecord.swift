@@ -1,12 +1,9 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of the free-text `audit_log`, written before the audit chain (`v6-audit-chain`).
 /// Read only: the table is frozen, new entries go to `audit_chain` (`AuditChainRecord`).
-struct LegacyAuditRecord: Codable, Sendable, FetchableRecord, TableRecord {
-    static let databaseTableName = "audit_log"
-
+struct LegacyAuditRecord: Codable, Sendable {
     var id: Int64
     var at: Date
     var actor: String

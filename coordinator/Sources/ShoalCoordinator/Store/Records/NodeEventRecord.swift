@@ -1,10 +1,7 @@
 import Foundation
-import GRDB
 
 /// A row of `node_events`: what happened to a node (enrolled, down, back, bundle refused).
-public struct NodeEventRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "node_events"
-
+public struct NodeEventRecord: Codable, Sendable {
     public var id: Int64?
     public var nodeID: String
     public var at: Date
@@ -17,6 +14,4 @@ public struct NodeEventRecord: Codable, Sendable, FetchableRecord, MutablePersis
         self.kind = kind
         self.detail = detail
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,13 +1,10 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `node_metric_hours`: one node's hour, summed from its minute points as each is
 /// written, so usage over months needs no minute points. Kept for `retention.metrics_hours`.
 /// Sums divided by their minute counts give the hour's averages.
-public struct NodeMetricHourRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "node_metric_hours"
-
+public struct NodeMetricHourRecord: Codable, Sendable {
     public var nodeID: String
     public var at: Date
     /// Minutes with a heartbeat: node-minutes up.

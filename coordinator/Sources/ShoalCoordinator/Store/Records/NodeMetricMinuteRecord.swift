@@ -1,12 +1,9 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `node_metric_minutes`: one node's load in one minute, from the first heartbeat of
 /// that minute. Kept for `retention.metrics_minutes`.
-public struct NodeMetricMinuteRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "node_metric_minutes"
-
+public struct NodeMetricMinuteRecord: Codable, Sendable {
     public var nodeID: String
     public var at: Date
     public var cpuPercent: Double

@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `nodes`: one enrolled machine.
-public struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "nodes"
-
+public struct NodeRecord: Codable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable {
         case ready, down, revoked
     }

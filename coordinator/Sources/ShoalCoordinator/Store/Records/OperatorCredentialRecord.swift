@@ -1,14 +1,11 @@
 import Foundation
-import GRDB
 import ShoalCore
 import X509
 
 /// A row of `operator_credentials`: one operator certificate the coordinator issued (or, for
 /// a certificate from before credentials were recorded, first saw in use). The serial is what
 /// a request is checked against: a revoked one is refused from its next request on.
-public struct OperatorCredentialRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "operator_credentials"
-
+public struct OperatorCredentialRecord: Codable, Sendable {
     public var serial: String
     public var name: String
     public var role: PeerIdentity.Role

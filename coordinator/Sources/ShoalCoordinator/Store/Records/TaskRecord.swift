@@ -1,12 +1,9 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `tasks`: one operator request rolled out across the fleet, with its rollout
 /// state and counters (kept in step with `deliveries` in the same transactions).
-public struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "tasks"
-
+public struct TaskRecord: Codable, Sendable {
     public var id: String
     public var name: String
     public var createdAt: Date

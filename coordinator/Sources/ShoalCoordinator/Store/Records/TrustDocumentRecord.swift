@@ -1,12 +1,9 @@
 import Foundation
-import GRDB
 import ShoalCore
 
 /// A row of `trust_documents`: every root-signed trust document the fleet has had, kept so
 /// an agent several versions behind can be handed the whole chain.
-public struct TrustDocumentRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "trust_documents"
-
+public struct TrustDocumentRecord: Codable, Sendable {
     public var version: Int
     /// The DSSE envelope as the root signed it.
     public var envelopeJSON: String
