@@ -172,7 +172,7 @@ struct HeartbeatByteBoundsTests {
         ("http://c:1", "https"), ("https://c:1/\u{1b}[2J", "control"), ("https://" + String(repeating: "a", count: 600), "longer than"), ("not a url", "https"),
     ])
     func coordinatorURLIsBounded(url: String, expected: String) {
-        var request = Self.request()
+        var request = HeartbeatValidationTests.request()
         request.coordinatorURL = url
         let error = #expect(throws: ShoalError.self) { try request.validate() }
         #expect(error?.message.contains("coordinatorURL") == true && error?.message.contains(expected) == true, "\(error?.message ?? "")")

@@ -34,7 +34,7 @@ public struct Bootstrapper: Sendable {
         let client = try connection.client()
         let offset = await CoordinatorClock.offset(url: connection.url, tls: try ClientTLS.mutual(caPEM: connection.caPEM, certificatePEM: connection.certificatePEM, keyPEM: connection.keyPEM))
         // Preflight checks that the node reaches the first URL; the agent fails over to the others.
-        guard let coordinatorURL = options.coordinatorURLs.first.flatMap { URL(string: $0) } else { throw ShoalError(.invalidArgument, "bad --coordinator-url") }
+        guard let coordinatorURL = options.coordinatorURLs.first.flatMap({ URL(string: $0) }) else { throw ShoalError(.invalidArgument, "bad --coordinator-url") }
         let preflight = Preflight(thresholds: options.thresholds, agent: agent, coordinatorURL: coordinatorURL, coordinatorClockOffset: offset)
         let results = await withTaskGroup(of: (Int, EnrollResult).self) { group in
             var results = [EnrollResult?](repeating: nil, count: targets.count)
