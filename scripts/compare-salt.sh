@@ -110,8 +110,13 @@ until [ "$("$BIN/coordinator" nodes list | grep -c ' ready ' || true)" -ge "$N" 
   [ "$(date +%s)" -lt "$deadline" ] || { echo "compare-salt: agents did not all come up; see $DIR/a*/log" >&2; exit 1; }
   sleep 1
 done
-until [ "$(salt_cli '*' test.ping --out=json --static --timeout 20 2>/dev/null | python3 -c 'import json,sys; print(sum(1 for v in json.load(sys.stdin).values() if v is True))' 2>/dev/null || echo 0)" -ge "$N" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "compare-salt: minions did not all answer; see $DIR/m*/minion.log" >&2; exit 1; }
+# salt exits non-zero while some minion is silent; with pipefail that must not hide the count.
+answered() {
+  { salt_cli '*' test.ping --out=json --static --timeout 20 2>/dev/null || true; } |
+    python3 -c 'import json,sys; print(sum(1 for v in json.load(sys.stdin).values() if v is True))' 2>/dev/null || echo 0
+}
+until count=$(answered); [ "$count" -ge "$N" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "compare-salt: $count of $N minions answered test.ping after 15 minutes (a busy machine: each minion is a Python process of about 80 MiB); see $DIR/m*/minion.log" >&2; exit 1; }
   sleep 2
 done
 # Let start-up work (first facts, key exchange, grains) settle before measuring idle.

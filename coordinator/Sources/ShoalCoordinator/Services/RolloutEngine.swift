@@ -13,6 +13,11 @@ import ShoalCore
 /// nodes went down, and each pass returns the task's next deadline (a retry's `notBefore`,
 /// a result timeout), which bounds the sleep. `idleLimit` caps that sleep as a safety net
 /// only: when it runs out with nothing signalled, every unfinished task gets a pass.
+///
+/// Several coordinators may serve one store: each rollout is driven only by the replica
+/// holding its lease in the store (`RolloutLeases`), so `--max-concurrency` and the error
+/// budget hold across them; a replica that dies stops renewing, and another takes its
+/// rollouts over once `leaseDuration` has run out.
 public final class RolloutEngine: Service, Sendable {
     let fleet: Fleet
     let notifier: WorkNotifier
@@ -20,12 +25,20 @@ public final class RolloutEngine: Service, Sendable {
     let idleLimit: Duration
     /// Time a node gets beyond the task timeout to report its result.
     let resultGrace: TimeInterval = 30
+    /// This replica in the store's leases.
+    let replica: String
+    let leaseDuration: TimeInterval
 
-    public init(fleet: Fleet, notifier: WorkNotifier, logger: Logger, idleLimit: Duration = .seconds(30)) {
+    public init(
+        fleet: Fleet, notifier: WorkNotifier, logger: Logger, idleLimit: Duration = .seconds(30),
+        replica: String? = nil, leaseDuration: TimeInterval = 60
+    ) {
         self.fleet = fleet
         self.notifier = notifier
         self.logger = logger
         self.idleLimit = idleLimit
+        self.replica = replica ?? ReplicaName.make(listen: fleet.config.listen)
+        self.leaseDuration = leaseDuration
     }
 
     /// Looks at every unfinished task soon (for changes the store cannot pin to one task).
@@ -37,14 +50,21 @@ public final class RolloutEngine: Service, Sendable {
             // Each unfinished task's next deadline; a task with none waits for a change.
             var deadlines: [String: Date] = [:]
             var everything = true
+            var leases = RolloutLeases(holder: replica, duration: leaseDuration)
             while !Task.isCancelled {
                 let work = feed.takeEngineWork()
                 let now = Date()
                 do {
                     var next: [String: Date] = [:]
-                    for task in try await fleet.store.unfinishedTasks() {
+                    let (driven, gained) = try await leasedTasks(&leases, now: now)
+                    for task in driven {
+                        if let due = leases.renewalDue, Date() >= due {
+                            // A long pass: renew before going on, and drop what was lost meanwhile.
+                            _ = try await claim(&leases, now: Date())
+                            guard leases.mine.contains(task.id) else { continue }
+                        }
                         let due = deadlines[task.id].map { $0 <= now } ?? false
-                        if everything || work.everything || work.taskIDs.contains(task.id) || due {
+                        if everything || work.everything || work.taskIDs.contains(task.id) || due || gained.contains(task.id) {
                             next[task.id] = try await advance(task)
                         } else {
                             next[task.id] = deadlines[task.id]
@@ -57,7 +77,7 @@ public final class RolloutEngine: Service, Sendable {
                     everything = true
                 }
                 var delay = idleLimit
-                if let soonest = deadlines.values.min() {
+                if let soonest = (Array(deadlines.values) + [leases.nextWake].compactMap { $0 }).min() {
                     // A deadline's pass runs just after it, not just before (and then again).
                     let seconds = max(0, soonest.timeIntervalSinceNow) + 0.01
                     delay = min(delay, .milliseconds(Int64(seconds * 1000)))
@@ -66,6 +86,33 @@ public final class RolloutEngine: Service, Sendable {
                 if !signalled, delay == idleLimit { everything = true }
             }
         }
+        // Handed back on the way out, so another replica carries on at once.
+        do {
+            try await fleet.store.releaseRollouts(holder: replica)
+        } catch {
+            logger.warning("could not release rollout leases; other replicas take them over when they run out", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The unfinished rollouts this replica drives, claiming first when `leases` says so;
+    /// and those it just gained, which want a pass now.
+    private func leasedTasks(_ leases: inout RolloutLeases, now: Date) async throws -> (tasks: [TaskRecord], gained: Set<String>) {
+        let unfinished = try await fleet.store.unfinishedTasks()
+        guard leases.needsClaim(unfinished: Set(unfinished.map(\.id)), now: now) else {
+            return (unfinished.filter { leases.mine.contains($0.id) }, [])
+        }
+        return try await claim(&leases, now: now)
+    }
+
+    private func claim(_ leases: inout RolloutLeases, now: Date) async throws -> (tasks: [TaskRecord], gained: Set<String>) {
+        let claim = try await fleet.store.claimRollouts(holder: replica, now: now, until: now.addingTimeInterval(leaseDuration))
+        let heldElsewhereBefore = leases.elsewhere
+        let gained = leases.record(claim, at: now)
+        let takenOver = gained.intersection(heldElsewhereBefore)
+        if !takenOver.isEmpty {
+            logger.info("took over rollouts whose lease ran out", metadata: ["replica": "\(replica)", "tasks": "\(takenOver.sorted().joined(separator: ","))"])
+        }
+        return (claim.tasks, gained)
     }
 
     /// One pass over one task; returns when it next needs a pass if nothing changes before.

@@ -5,7 +5,10 @@ import ShoalCore
 import Synchronization
 
 /// Starts scheduled rollouts when they come due. Never two runs of one schedule at once:
-/// while the previous rollout is unfinished a due run is recorded as `skipped`. A coordinator
+/// while the previous rollout is unfinished a due run is recorded as `skipped`; and each due
+/// time is claimed in the store first, so however many coordinators serve the fleet, one
+/// runs it (at most once: a coordinator that dies between its claim and the task loses that
+/// run, it never doubles it). A coordinator
 /// that was down runs a missed schedule once when it is back, not once per missed time.
 ///
 /// It sleeps until the next schedule is due, or until one is added or removed
@@ -65,6 +68,9 @@ public final class ScheduleRunner: Service, Sendable {
         for schedule in stored.readable where schedule.nextRunAt <= now {
             let next = (try? CronSchedule(parsing: schedule.cron).nextRun(after: now)) ?? .distantFuture
             nextDue = min(nextDue ?? next, next)
+            // The run is claimed before anything starts: of several coordinators on one store,
+            // one moves the schedule on and runs it, the others see it moved and leave it.
+            guard try await fleet.store.claimScheduleRun(name: schedule.name, slot: schedule.nextRunAt, next: next) else { continue }
             var run = ScheduleRunRecord(scheduleName: schedule.name, at: now, outcome: "started", taskID: nil, detail: "")
             if let lastTaskID = schedule.lastTaskID, let last = try await fleet.store.task(id: lastTaskID), !last.status.isFinal {
                 run.outcome = "skipped"

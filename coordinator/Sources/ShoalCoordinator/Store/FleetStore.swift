@@ -96,6 +96,18 @@ public protocol FleetStore: Sendable {
     var taskChanges: TaskChangeFeed { get }
     func delivery(id: String) async throws -> DeliveryRecord?
 
+    // Replicas: work claimed in the database (SQLiteFleetStore+Leases.swift)
+    /// Leases to `holder`, until `until`, every unfinished rollout whose lease is free, run
+    /// out at `now`, or `holder`'s already; drops the leases of finished ones. Returns the
+    /// rollouts `holder` now drives and what other replicas hold.
+    func claimRollouts(holder: String, now: Date, until: Date) async throws -> RolloutClaim
+    /// Gives up `holder`'s rollout leases (a replica shutting down), so another replica takes
+    /// them over at once rather than when they run out.
+    func releaseRollouts(holder: String) async throws
+    /// Claims the run of schedule `name` due at `slot` by moving its next run from `slot` to
+    /// `next`; false when it is no longer due at `slot` (another replica claimed it).
+    func claimScheduleRun(name: String, slot: Date, next: Date) async throws -> Bool
+
     // Schedules
     /// Inserts a schedule; a name already in use is `request.invalid_argument`.
     func insertSchedule(_ schedule: ScheduleRecord, audit: AuditEntry) async throws

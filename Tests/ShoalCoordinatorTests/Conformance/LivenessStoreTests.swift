@@ -6,12 +6,10 @@ import Testing
 
 /// What the liveness monitor asks the store, and how long it sleeps on the answer.
 @Suite struct LivenessStoreTests {
-    let store: SQLiteFleetStore
+    let store: any FleetStore
 
     init() async throws {
-        let directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+        store = try await StoreBackend.makeStore()
         try await store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 3, usesCount: 0, labelsJSON: "{}", createdBy: "test"

@@ -4,16 +4,13 @@ import Testing
 
 @testable import ShoalCoordinator
 
-/// Token rules at the store, on a real SQLite file: unknown, expired, used up, N uses,
+/// Token rules at the store (each backend's, `StoreBackend`): unknown, expired, used up, N uses,
 /// and a race for a single-use token that exactly one enrollment wins.
 @Suite struct JoinTokenStoreTests {
-    let directory: String
-    let store: SQLiteFleetStore
+    let store: any FleetStore
 
-    init() throws {
-        directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+    init() async throws {
+        store = try await StoreBackend.makeStore()
     }
 
     func addToken(_ secret: String, uses: Int, expiresIn: TimeInterval = 600, labels: [String: String] = [:]) async throws {

@@ -4,19 +4,16 @@ import Testing
 
 @testable import ShoalCoordinator
 
-/// Operator credentials at the store, on a real SQLite file: status, revocation by name and
+/// Operator credentials at the store (each backend's, `StoreBackend`): status, revocation by name and
 /// by serial, and the last active admin that cannot be revoked.
 @Suite final class OperatorCredentialStoreTests {
-    let directory = NSTemporaryDirectory() + "shoal-operators-" + RandomID.make(bytes: 6)
-    let store: SQLiteFleetStore
+    let store: any FleetStore
     let now = Date()
 
-    init() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+    init() async throws {
+        store = try await StoreBackend.makeStore()
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     @discardableResult
     func add(_ serial: String, _ name: String, _ role: PeerIdentity.Role, expiresIn: TimeInterval = 86400, renewalOf: String? = nil) async throws -> OperatorCredentialRecord {

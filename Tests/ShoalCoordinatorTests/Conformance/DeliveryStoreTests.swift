@@ -4,15 +4,13 @@ import Testing
 
 @testable import ShoalCoordinator
 
-/// The delivery state machine at the store: sequences, legal and illegal moves, counters,
-/// result recording, cancellation.
+/// The delivery state machine at the store (each backend's, `StoreBackend`): sequences, legal
+/// and illegal moves, counters, result recording, cancellation, revocation.
 @Suite struct DeliveryStoreTests {
-    let store: SQLiteFleetStore
+    let store: any FleetStore
 
     init() async throws {
-        let directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+        store = try await StoreBackend.makeStore()
         try await store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 2, usesCount: 0, labelsJSON: "{}", createdBy: "test"
@@ -118,6 +116,31 @@ import Testing
         // The agent asks before starting: told not to, and the delivery is cancelled.
         #expect(try await !store.startDelivery(deliveryID: ids[0], nodeID: "n-a", now: Date()))
         #expect(try await store.deliveries(taskID: "t-1").allSatisfy { $0.status == .cancelled })
+    }
+
+    @Test func revokingANodeCancelsAllItsUnfinishedWorkAndNothingElse() async throws {
+        let first = try await makeTask("t-1", nodes: ["n-a", "n-b"])
+        let second = try await makeTask("t-2", nodes: ["n-a"])
+        _ = try await queue(first[0])
+        _ = try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date())
+        #expect(try await store.startDelivery(deliveryID: first[0], nodeID: "n-a", now: Date()))
+        _ = try await queue(second[0])
+
+        let revoked = try #require(try await store.revoke(nodeID: "n-a", reason: "key stolen", now: Date(), audit: .test("node.revoke")))
+        #expect(revoked.status == .revoked)
+        #expect(try await store.nodeCredential(id: "n-a")?.status == .revoked, "refused from its next request on")
+        // Running and queued alike, in every task; the other node's work is untouched.
+        for id in [first[0], second[0]] {
+            let delivery = try #require(try await store.delivery(id: id))
+            #expect(delivery.status == .cancelled)
+            #expect(delivery.errorCode == ShoalError.Code.nodeRevoked.rawValue)
+        }
+        #expect(try await store.delivery(id: first[1])?.status == .pending)
+        #expect(try await store.takeQueuedDeliveries(nodeID: "n-a", now: Date()).isEmpty)
+        let task = try #require(try await store.task(id: "t-1"))
+        #expect((task.pendingCount, task.activeCount, task.cancelledCount) == (1, 0, 1))
+        #expect(try await store.events(nodeID: "n-a").map(\.kind).last == "revoked")
+        #expect(try await store.revoke(nodeID: "n-nobody", reason: "x", now: Date(), audit: .test("node.revoke")) == nil)
     }
 
     @Test func silentNodesAreMarkedDownAndComeBackOnHeartbeat() async throws {

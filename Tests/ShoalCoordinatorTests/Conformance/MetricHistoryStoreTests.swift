@@ -7,14 +7,12 @@ import Testing
 /// The metric history at the store, from heartbeats with known values at known times: one
 /// point per minute (the minute's first heartbeat), hour sums, usage, pruning.
 @Suite struct MetricHistoryStoreTests {
-    let store: SQLiteFleetStore
+    let store: any FleetStore
     /// 2026-11-30T10:00:00Z, on the hour.
     let start = Date(timeIntervalSince1970: 1_796_032_800)
 
     init() async throws {
-        let directory = NSTemporaryDirectory() + "shoal-metrics-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteFleetStore(path: directory + "/fleet.db")
+        store = try await StoreBackend.makeStore()
         try await store.insertToken(JoinTokenRecord(
             id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
             usesAllowed: 2, usesCount: 0, labelsJSON: "{\"role\":\"gpu\"}", createdBy: "test"

@@ -1,0 +1,54 @@
+import Foundation
+import ShoalCore
+
+@testable import ShoalCoordinator
+
+/// The `FleetStore` backend the store suites run against. Every suite that gets its store
+/// here is part of the conformance suite a backend must pass (tokens and their races,
+/// enrollment, delivery transitions and counters, sequence numbers, results, cancellation,
+/// revocation, liveness, metric history, operator credentials, work leases): the suites in
+/// this folder. (AuditChainStoreTests stays SQLite's own: it edits the file behind the store.)
+///
+/// SQLite by default; `SHOAL_TEST_STORE` names the backend for a whole test run, so the same
+/// suites run once per backend (`scripts/test.sh` does that for each one built).
+enum StoreBackend: String, CaseIterable, Sendable {
+    case sqlite
+
+    /// The backend this run tests; an unknown name is an error, not a silent SQLite run.
+    static func current() throws -> StoreBackend {
+        guard let name = ProcessInfo.processInfo.environment["SHOAL_TEST_STORE"], !name.isEmpty else { return .sqlite }
+        guard let backend = StoreBackend(rawValue: name) else {
+            throw ShoalError(.configInvalid, "SHOAL_TEST_STORE=\(name) is no store backend; use one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return backend
+    }
+
+    /// A fresh, empty database of this backend.
+    func makeDatabase() async throws -> StoreDatabase {
+        switch self {
+        case .sqlite:
+            let directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return StoreDatabase(backend: self, location: directory + "/fleet.db")
+        }
+    }
+
+    /// A fresh store on a fresh database: what most tests want.
+    static func makeStore() async throws -> any FleetStore {
+        try await current().makeDatabase().open()
+    }
+}
+
+/// One database of a backend. Each `open()` is another store on it — another coordinator
+/// process, for the tests of what several replicas on one database must never both do.
+struct StoreDatabase: Sendable {
+    let backend: StoreBackend
+    /// The SQLite file, or the URL of a server's database.
+    let location: String
+
+    func open() throws -> any FleetStore {
+        switch backend {
+        case .sqlite: try SQLiteFleetStore(path: location)
+        }
+    }
+}
