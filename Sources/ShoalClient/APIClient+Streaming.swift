@@ -13,18 +13,19 @@ extension APIClient {
     /// is read (bounded) and thrown as the `ShoalError` the server sent; so is what `consume`
     /// throws.
     public func stream(_ path: String, timeout: TimeAmount, consume: (ByteBuffer) throws -> Void) async throws {
-        var request = HTTPClientRequest(url: baseURL + path)
+        let base = baseURL
+        var request = HTTPClientRequest(url: base + path)
         request.method = .GET
         request.headers.add(name: "accept", value: "application/octet-stream, application/json")
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: timeout)
         } catch {
-            throw transportFailure(error)
+            throw transportFailure(error, at: base)
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: Self.maxStreamedErrorBytes) } catch { throw transportFailure(error) }
+            do { body = try await response.body.collect(upTo: Self.maxStreamedErrorBytes) } catch { throw transportFailure(error, at: base) }
             throw Self.refusal(status: response.status, body: Data(body.readableBytesView), method: .GET, path: path)
         }
         do {
@@ -32,7 +33,7 @@ extension APIClient {
         } catch let error as ShoalError {
             throw error
         } catch {
-            throw transportFailure(error)
+            throw transportFailure(error, at: base)
         }
     }
 }

@@ -10,17 +10,32 @@ import Synchronization
 /// coordinator. Non-2xx answers become the `ShoalError` the server sent; transport
 /// failures become `net.unreachable` naming the URL; a request stopped because its task was
 /// cancelled (agent shutdown) throws `CancellationError`, never a failure.
+///
+/// Given several coordinator URLs (an agent's `coordinator_urls`), it sends to one at a time
+/// and moves to the next when a request cannot reach it (see `APIClient+Failover.swift`).
 public final class APIClient: Sendable {
-    public let baseURL: String
+    let endpoints: Mutex<CoordinatorEndpoints>
+    /// Told when a transport failure moved the client to another URL: (from, to, why).
+    let onMove: (@Sendable (String, String, ShoalError) -> Void)?
     private let current: Mutex<HTTPClient>
     var http: HTTPClient { current.withLock { $0 } }
     /// Largest response body read, so a confused peer cannot exhaust memory.
     private let maxResponseBytes = 32 * 1024 * 1024
 
-    public init(baseURL: String, tls: TLSConfiguration) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    public convenience init(baseURL: String, tls: TLSConfiguration) {
+        self.init(endpoints: CoordinatorEndpoints(url: baseURL), tls: tls)
+    }
+
+    /// `onMove` is called after a request failed to reach the current URL and the client moved
+    /// to the next one; the failed request still throws, and the caller's retry uses the next.
+    public init(endpoints: CoordinatorEndpoints, tls: TLSConfiguration, onMove: (@Sendable (_ from: String, _ to: String, _ reason: ShoalError) -> Void)? = nil) {
+        self.endpoints = Mutex(endpoints)
+        self.onMove = onMove
         self.current = Mutex(Self.makeHTTPClient(tls: tls))
     }
+
+    /// The coordinator URL requests go to now.
+    public var baseURL: String { endpoints.withLock { $0.current } }
 
     static func makeHTTPClient(tls: TLSConfiguration) -> HTTPClient {
         var tls = tls
@@ -69,7 +84,8 @@ public final class APIClient: Sendable {
 
     /// Sends raw bytes; returns the body of a 2xx answer.
     public func send(method: HTTPMethod, path: String, body: Data?, timeout: TimeAmount, contentType: String = "application/json") async throws -> Data {
-        var request = HTTPClientRequest(url: baseURL + path)
+        let base = baseURL
+        var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "accept", value: "application/json")
         if let body {
@@ -84,7 +100,7 @@ public final class APIClient: Sendable {
         } catch let error as ShoalError {
             throw error
         } catch {
-            throw transportFailure(error)
+            throw transportFailure(error, at: base)
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
@@ -103,13 +119,13 @@ public final class APIClient: Sendable {
         return Task.isCancelled ? CancellationError() : nil
     }
 
-    /// What a transport error becomes: a cancellation stays one, anything else is unreachable.
-    func transportFailure(_ error: any Error) -> any Error {
-        Self.cancellation(error) ?? unreachable(error)
-    }
-
-    func unreachable(_ error: any Error) -> ShoalError {
-        ShoalError(.unreachable, "cannot talk to the coordinator at \(baseURL): \(Self.describe(error)); check that it is running, that the URL is right, and that this host trusts its CA")
+    /// What a transport error on a request to `base` becomes: a cancellation stays one,
+    /// anything else is unreachable and moves the client on to its next URL, if it has one.
+    func transportFailure(_ error: any Error, at base: String) -> any Error {
+        if let cancellation = Self.cancellation(error) { return cancellation }
+        let failure = ShoalError(.unreachable, "cannot talk to the coordinator at \(base): \(Self.describe(error)); check that it is running, that the URL is right, and that this host trusts its CA")
+        moveOn(from: base, because: failure)
+        return failure
     }
 
     /// The error a non-2xx answer carries, or a plain one naming the status when it has none.

@@ -63,7 +63,7 @@ struct AgentStateDirectoryTests {
     @Test("a saved identity loads back and its key file is 0600")
     func identityRoundTrip() throws {
         let identity = AgentIdentity(
-            nodeID: "node-1", coordinatorURL: "https://c:8443", labels: ["role": "web"],
+            nodeID: "node-1", coordinatorURLs: ["https://c:8443"], labels: ["role": "web"],
             bundleKeys: [BundleSigningKey().publicKey], enrolledAt: Date(timeIntervalSince1970: 1_700_000_000.25)
         )
         try state.saveIdentity(identity, keyPEM: "KEY", certificatePEM: "CERT", caPEM: "CA")

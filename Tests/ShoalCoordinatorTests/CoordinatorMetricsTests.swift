@@ -81,7 +81,7 @@ import Testing
             _ = try await store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node(id, $0) }
         }
         let metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 8, memoryUsedBytes: 4, rootDiskTotalBytes: 2, rootDiskUsedBytes: 1)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: try metrics.jsonText(), factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: try metrics.jsonText(), factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         let deliveries = ["n-a", "n-b"].enumerated().map { index, node in
             DeliveryRecord(id: "t-\(node)", taskID: "t", nodeID: node, position: index, isCanary: false, createdAt: Date())
         }

@@ -34,7 +34,7 @@ import Testing
             metrics.gpus = [gpu]
         }
         let judged = GPUHealthJudge.judged(metrics)
-        _ = try await store.recordHeartbeat(nodeID: nodeID, at: Date(), metricsJSON: String(decoding: try WireCoding.encode(judged), as: UTF8.self), factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: nodeID, at: Date(), metricsJSON: String(decoding: try WireCoding.encode(judged), as: UTF8.self), factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
     }
 
     func selected(_ selector: String) async throws -> [String] {
@@ -70,7 +70,7 @@ import Testing
     @Test func anOlderAgentsCountersAreJudgedHere() async throws {
         // No healthState, no gpuHealthState: what an agent from before GPU health sends.
         let old = #"{"cpuPercent":1,"load1":0,"load5":0,"load15":0,"memoryTotalBytes":1,"memoryUsedBytes":1,"rootDiskTotalBytes":1,"rootDiskUsedBytes":1,"gpus":[{"index":0,"remappedRowsFailure":true}]}"#
-        _ = try await store.recordHeartbeat(nodeID: "n-gpu-a", at: Date(), metricsJSON: old, factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-gpu-a", at: Date(), metricsJSON: old, factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         #expect(try await selected("gpu.health=failed") == ["n-gpu-a"])
     }
 }

@@ -167,4 +167,16 @@ struct HeartbeatByteBoundsTests {
         metrics.gpus = [gpu, gpu]
         #expect(MetricPoint(minuteOf: Date(), metrics: metrics).gpuMemoryUsedMiB == .max)
     }
+
+    @Test("the coordinator URL a node reports must be a short printable https URL", arguments: [
+        ("http://c:1", "https"), ("https://c:1/\u{1b}[2J", "control"), ("https://" + String(repeating: "a", count: 600), "longer than"), ("not a url", "https"),
+    ])
+    func coordinatorURLIsBounded(url: String, expected: String) {
+        var request = HeartbeatValidationTests.request()
+        request.coordinatorURL = url
+        let error = #expect(throws: ShoalError.self) { try request.validate() }
+        #expect(error?.message.contains("coordinatorURL") == true && error?.message.contains(expected) == true, "\(error?.message ?? "")")
+        request.coordinatorURL = "https://10.0.0.1:8443"
+        #expect(throws: Never.self) { try request.validate() }
+    }
 }

@@ -4,7 +4,7 @@ import Yams
 /// `/etc/shoal/agent.yaml`: what an agent needs to find and trust its coordinator.
 ///
 /// ```yaml
-/// coordinator_url: https://10.0.0.1:8443
+/// coordinator_url: https://10.0.0.1:8443    # or coordinator_urls: [https://c1:8443, https://c2:8443]
 /// state_dir: /var/lib/shoal-agent
 /// ca_file: /etc/shoal/ca.pem          # or ca_fingerprint: sha256:..., or ca_certificate: PEM
 /// join_token: shoal_...               # only until the node has enrolled
@@ -14,7 +14,11 @@ import Yams
 ///   - {name: docker, interval: 30s, command: {script: "docker info >/dev/null"}}
 /// ```
 public struct AgentConfig: Codable, Sendable, Equatable {
-    public var coordinatorURL: String
+    /// One coordinator URL. Give this or `coordinatorURLs`, not both; read `coordinatorURLList`.
+    public var coordinatorURL: String?
+    /// Several URLs of the same fleet (replicas, or one coordinator reached several ways): the
+    /// agent starts at a random one and moves to the next when it cannot reach it.
+    public var coordinatorURLs: [String]?
     public var stateDir: String
     public var caFile: String?
     public var caFingerprint: String?
@@ -37,6 +41,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case coordinatorURL = "coordinator_url"
+        case coordinatorURLs = "coordinator_urls"
         case stateDir = "state_dir"
         case caFile = "ca_file"
         case caFingerprint = "ca_fingerprint"
@@ -53,6 +58,19 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public init(coordinatorURL: String, stateDir: String) {
         self.coordinatorURL = coordinatorURL
         self.stateDir = stateDir
+    }
+
+    /// One URL is written as `coordinator_url`, so a single-URL config reads as it always did;
+    /// more as `coordinator_urls`.
+    public init(coordinatorURLs urls: [String], stateDir: String) {
+        if urls.count == 1 { self.coordinatorURL = urls[0] } else { self.coordinatorURLs = urls }
+        self.stateDir = stateDir
+    }
+
+    /// The coordinator URLs to use, whichever of the two keys gave them (empty only in a config
+    /// that `validate` refuses).
+    public var coordinatorURLList: [String] {
+        coordinatorURLs ?? coordinatorURL.map { [$0] } ?? []
     }
 
     public static let defaultPath = "/etc/shoal/agent.yaml"
@@ -78,9 +96,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     }
 
     public func validate(source: String = "agent config") throws {
-        guard let url = URL(string: coordinatorURL), url.scheme == "https", url.host != nil else {
-            throw ShoalError(.configInvalid, "\(source): coordinator_url '\(coordinatorURL)' must be an https:// URL with a host")
-        }
+        try validateCoordinatorURLs(source: source)
         guard !stateDir.isEmpty else {
             throw ShoalError(.configInvalid, "\(source): state_dir must not be empty")
         }
@@ -115,6 +131,37 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         }
         if try heartbeatSeconds < 1 {
             throw ShoalError(.configInvalid, "\(source): heartbeat_interval must be at least 1s")
+        }
+    }
+
+    private func validateCoordinatorURLs(source: String) throws {
+        switch (coordinatorURL, coordinatorURLs) {
+        case (nil, nil):
+            throw ShoalError(.configInvalid, "\(source): coordinator_url is missing: set it to the coordinator's https:// URL (or list several under coordinator_urls)")
+        case (.some, .some):
+            throw ShoalError(.configInvalid, "\(source): both coordinator_url and coordinator_urls are set: keep one (coordinator_urls can hold a single URL too)")
+        case (.some(let url), nil):
+            try Self.validateCoordinatorURL(url, field: "coordinator_url", source: source)
+        case (nil, .some(let urls)):
+            guard !urls.isEmpty else {
+                throw ShoalError(.configInvalid, "\(source): coordinator_urls is empty: list at least one https:// URL of the coordinator")
+            }
+            guard Set(urls).count == urls.count else {
+                throw ShoalError(.configInvalid, "\(source): coordinator_urls lists a URL twice: list each once")
+            }
+            for (index, url) in urls.enumerated() {
+                try Self.validateCoordinatorURL(url, field: "coordinator_urls[\(index)]", source: source)
+            }
+        }
+    }
+
+    private static func validateCoordinatorURL(_ text: String, field: String, source: String) throws {
+        guard let url = URL(string: text), url.scheme == "https", url.host != nil else {
+            throw ShoalError(.configInvalid, "\(source): \(field) '\(text)' must be an https:// URL with a host")
+        }
+        // The agent reports the URL it uses in every heartbeat, which bounds it.
+        guard text.utf8.count <= HeartbeatRequest.maxCoordinatorURLBytes else {
+            throw ShoalError(.configInvalid, "\(source): \(field) is longer than \(HeartbeatRequest.maxCoordinatorURLBytes) bytes: use a shorter name or an address")
         }
     }
 

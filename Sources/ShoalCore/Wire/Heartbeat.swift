@@ -109,8 +109,18 @@ public struct HeartbeatRequest: Codable, Sendable {
     /// what is newer.
     public var trustVersion: Int?
     public var labelsVersion: Int?
+    /// The coordinator URL the agent sends to now (one of its `coordinator_urls`), shown by
+    /// `nodes show`. The node's word, for display only: absent from older agents.
+    public var coordinatorURL: String?
 
-    public init(sentAt: Date, metrics: NodeMetrics, facts: NodeFacts?, spooledResults: Int, trustVersion: Int? = nil, labelsVersion: Int? = nil) {
+    /// Longest `coordinatorURL` a heartbeat may carry; agent configs keep to it too.
+    public static let maxCoordinatorURLBytes = 512
+
+    public init(
+        sentAt: Date, metrics: NodeMetrics, facts: NodeFacts?, spooledResults: Int, trustVersion: Int? = nil, labelsVersion: Int? = nil,
+        coordinatorURL: String? = nil
+    ) {
+        self.coordinatorURL = coordinatorURL
         self.trustVersion = trustVersion
         self.labelsVersion = labelsVersion
         self.sentAt = sentAt

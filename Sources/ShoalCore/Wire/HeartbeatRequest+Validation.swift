@@ -8,6 +8,16 @@ extension HeartbeatRequest {
         try bounds.child("spooledResults").integer(spooledResults, in: 0...10_000_000)
         try metrics.validate(bounds.child("metrics"))
         try facts?.validate(bounds.child("facts"))
+        if let coordinatorURL {
+            let urlBounds = bounds.child("coordinatorURL")
+            guard coordinatorURL.utf8.count <= Self.maxCoordinatorURLBytes else {
+                throw urlBounds.fail("longer than \(Self.maxCoordinatorURLBytes) bytes")
+            }
+            try urlBounds.text(coordinatorURL, max: Self.maxCoordinatorURLBytes)
+            guard let url = URL(string: coordinatorURL), url.scheme == "https", url.host != nil else {
+                throw urlBounds.fail("not an https:// URL with a host")
+            }
+        }
     }
 }
 

@@ -18,11 +18,15 @@ public struct NodeView: Codable, Sendable {
     public var facts: NodeFacts?
     public var metrics: NodeMetrics?
     public var certificateExpiresAt: Date?
+    /// The coordinator URL the node's last heartbeat said it uses; the node's word, for
+    /// display. Absent until an agent that reports it beats.
+    public var coordinatorURL: String?
 
     public init(
         id: String, hostname: String, status: String, labels: [String: String], claimedLabels: [String: String]? = nil, labelsVersion: Int? = nil, enrolledAt: Date,
-        lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?
+        lastHeartbeatAt: Date?, facts: NodeFacts?, metrics: NodeMetrics?, certificateExpiresAt: Date?, coordinatorURL: String? = nil
     ) {
+        self.coordinatorURL = coordinatorURL
         self.id = id
         self.hostname = hostname
         self.status = status

@@ -111,7 +111,7 @@ import Testing
         #expect(try await store.takeQueuedDeliveries(nodeID: "n-b", now: Date()).isEmpty)
         #expect(try await store.cancellationsRequested(nodeID: "n-a") == [ids[0]])
         // The next heartbeat's answer carries it.
-        let beat = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        let beat = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         #expect(beat?.cancellations == [ids[0]])
         // The agent asks before starting: told not to, and the delivery is cancelled.
         #expect(try await !store.startDelivery(deliveryID: ids[0], nodeID: "n-a", now: Date()))
@@ -145,12 +145,12 @@ import Testing
 
     @Test func silentNodesAreMarkedDownAndComeBackOnHeartbeat() async throws {
         let past = Date().addingTimeInterval(-120)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: past, metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
-        _ = try await store.recordHeartbeat(nodeID: "n-b", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-a", at: past, metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-b", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         let down = try await store.markDown(lastHeartbeatBefore: Date().addingTimeInterval(-60), now: Date())
         #expect(down == ["n-a"])
         #expect(try await store.node(id: "n-a")?.status == .down)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         #expect(try await store.node(id: "n-a")?.status == .ready)
         #expect(try await store.events(nodeID: "n-a").map(\.kind) == ["enrolled", "down", "ready"])
     }

@@ -31,8 +31,8 @@ import Testing
         try await enroll("n-silent", at: now.addingTimeInterval(-20))
         try await enroll("n-beat", at: now.addingTimeInterval(-100))
         try await enroll("n-old", at: now.addingTimeInterval(-200))
-        _ = try await store.recordHeartbeat(nodeID: "n-beat", at: now.addingTimeInterval(-5), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
-        _ = try await store.recordHeartbeat(nodeID: "n-old", at: now.addingTimeInterval(-60), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-beat", at: now.addingTimeInterval(-5), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-old", at: now.addingTimeInterval(-60), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         let oldest = try #require(try await store.oldestReadyHeartbeat())
         #expect(abs(oldest.timeIntervalSince(now.addingTimeInterval(-60))) < 0.01)
 
@@ -59,17 +59,17 @@ extension LivenessStoreTests {
     @Test("a heartbeat keeps facts it did not resend, and a down node comes back ready with an event")
     func heartbeatKeepsFactsAndRevivesDownNodes() async throws {
         try await enroll("n-3", at: Date())
-        _ = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":1}", factsJSON: "{\"hostname\":\"kept\"}", point: nil, labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":1}", factsJSON: "{\"hostname\":\"kept\"}", point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         _ = try await store.markDown(lastHeartbeatBefore: Date().addingTimeInterval(60), now: Date())
         #expect(try await store.node(id: "n-3")?.status == .down)
-        let outcome = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":2}", factsJSON: nil, point: nil, labelsVersionHeld: 0)
+        let outcome = try await store.recordHeartbeat(nodeID: "n-3", at: Date(), metricsJSON: "{\"beat\":2}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
         #expect(outcome?.status == .ready)
         let stored = try await store.node(id: "n-3")
         #expect(stored?.status == .ready)
         #expect(stored?.metricsJSON == "{\"beat\":2}")
         #expect(stored?.factsJSON == "{\"hostname\":\"kept\"}")
         #expect(try await store.events(nodeID: "n-3").filter { $0.kind == "ready" }.count == 1)
-        #expect(try await store.recordHeartbeat(nodeID: "n-missing", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0) == nil)
+        #expect(try await store.recordHeartbeat(nodeID: "n-missing", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil) == nil)
     }
 
     @Test("a heartbeat answers with the node's status, its cancellations, and the label statement only when the node's copy is behind")
@@ -79,10 +79,10 @@ extension LivenessStoreTests {
         _ = try await store.setLabels(
             nodeID: "n-4", labelsJSON: "{\"role\":\"gpu\"}", version: 1, statementJSON: try envelope.jsonText(), audit: .test("labels.set")
         )
-        let behind = try #require(try await store.recordHeartbeat(nodeID: "n-4", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0))
+        let behind = try #require(try await store.recordHeartbeat(nodeID: "n-4", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil))
         #expect(behind.status == .ready && behind.labelsVersion == 1 && behind.cancellations.isEmpty)
         #expect(behind.labelStatement == envelope)
-        let current = try await store.recordHeartbeat(nodeID: "n-4", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 1)
+        let current = try await store.recordHeartbeat(nodeID: "n-4", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 1, coordinatorURL: nil)
         #expect(current?.labelStatement == nil)
         let credential = try #require(try await store.nodeCredential(id: "n-4"))
         let node = try #require(try await store.node(id: "n-4"))
@@ -94,5 +94,15 @@ extension LivenessStoreTests {
         #expect(summaries == ["n-4": NodeSummary(id: "n-4", hostname: node.hostname, status: .ready)])
         // More ids than one statement may bind: read in pages.
         #expect(try await store.nodeSummaries(ids: (0..<1_200).map { "n-x\($0)" } + ["n-4"]).keys.sorted() == ["n-4"])
+    }
+
+    @Test("a heartbeat stores the coordinator URL the node uses; one without it keeps the last")
+    func heartbeatRecordsCoordinatorURL() async throws {
+        try await enroll("n-url", at: Date())
+        #expect(try await store.node(id: "n-url")?.view.coordinatorURL == nil)
+        _ = try await store.recordHeartbeat(nodeID: "n-url", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: "https://b:8443")
+        #expect(try await store.node(id: "n-url")?.view.coordinatorURL == "https://b:8443")
+        _ = try await store.recordHeartbeat(nodeID: "n-url", at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
+        #expect(try await store.node(id: "n-url")?.coordinatorURL == "https://b:8443")
     }
 }

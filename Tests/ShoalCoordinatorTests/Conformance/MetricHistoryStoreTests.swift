@@ -50,7 +50,7 @@ import Testing
         let metrics = Self.metrics(cpu: cpu, gpus: gpus)
         _ = try await store.recordHeartbeat(
             nodeID: node, at: at, metricsJSON: try metrics.jsonText(), factsJSON: try Self.facts.jsonText(), point: MetricPoint(minuteOf: at, metrics: metrics),
-            labelsVersionHeld: 0
+            labelsVersionHeld: 0, coordinatorURL: nil
         )
     }
 
@@ -109,7 +109,7 @@ import Testing
 
     @Test func aHeartbeatWithoutGPUsOrCoresStillCountsItsMinute() async throws {
         let metrics = Self.metrics(cpu: 30, gpus: 0)
-        _ = try await store.recordHeartbeat(nodeID: "n-cpu", at: start, metricsJSON: try metrics.jsonText(), factsJSON: nil, point: MetricPoint(minuteOf: start, metrics: metrics), labelsVersionHeld: 0)
+        _ = try await store.recordHeartbeat(nodeID: "n-cpu", at: start, metricsJSON: try metrics.jsonText(), factsJSON: nil, point: MetricPoint(minuteOf: start, metrics: metrics), labelsVersionHeld: 0, coordinatorURL: nil)
         let point = try #require(try await store.metricPoints(nodeID: "n-cpu", since: start, until: start.addingTimeInterval(60), resolution: .minute).first)
         #expect(point.gpuCount == 0 && point.gpuUtilizationPercent == nil && point.gpuTemperatureMaxC == nil)
         let usage = try #require(try await store.usage(since: start, until: start.addingTimeInterval(3600)).first)

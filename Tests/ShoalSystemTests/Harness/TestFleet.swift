@@ -115,10 +115,14 @@ final class TestFleet: @unchecked Sendable {
     }
 
     /// Writes an agent config (1 s heartbeats and polls, for quick tests) and returns its path.
-    func agentConfig(_ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil) throws -> String {
+    /// `coordinatorURLs` replaces the fleet's one URL (failover tests).
+    func agentConfig(
+        _ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil,
+        coordinatorURLs: [String]? = nil
+    ) throws -> String {
         let dir = root + "/agents/\(name)"
         try SecureFile.makeDirectory(dir)
-        var config = AgentConfig(coordinatorURL: url, stateDir: stateDir(name))
+        var config = AgentConfig(coordinatorURLs: coordinatorURLs ?? [url], stateDir: stateDir(name))
         config.caFile = dataDir + "/ca.crt"
         config.joinToken = token
         config.heartbeatInterval = "1s"
@@ -135,9 +139,9 @@ final class TestFleet: @unchecked Sendable {
     @discardableResult
     func startAgent(
         _ name: String, token: String?, labels: [String: String]? = nil, healthChecks: [NodeHealthCheck]? = nil, hostname: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], coordinatorURLs: [String]? = nil
     ) throws -> ChildProcess {
-        let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks, hostname: hostname)
+        let config = try agentConfig(name, token: token, labels: labels, healthChecks: healthChecks, hostname: hostname, coordinatorURLs: coordinatorURLs)
         let process = try ChildProcess(Self.agentBinary, ["run", "--config", config], logPath: root + "/agents/\(name)/agent.log", environment: environment)
         agents[name] = process
         return process

@@ -25,17 +25,21 @@ public struct AgentRuntime: Sendable {
         // Before the credentials are read: it brings ca.crt in line with the trust document.
         let trust = try TrustState(state: state, pinnedRoots: config.trustRoot, enrolledLabels: identity.labels)
         let credentials = try state.credentials()
+        var logger = self.logger
+        logger[metadataKey: "node"] = "\(identity.nodeID)"
+        // One URL at a time, from a random one on; a request that cannot reach it moves every
+        // service on to the next, and their retries (on their usual backoff) go there.
         let client = APIClient(
-            baseURL: identity.coordinatorURL,
+            endpoints: try CoordinatorEndpoints.jittered(identity.coordinatorURLs),
             tls: try ClientTLS.mutual(caPEM: credentials.ca, certificatePEM: credentials.certificate, keyPEM: credentials.key)
-        )
+        ) { [logger] from, to, reason in
+            logger.warning("cannot reach the coordinator; moving to the next URL", metadata: ["from": "\(from)", "to": "\(to)", "error": "\(reason.message)"])
+        }
         let spool = ResultSpool(directory: state.spoolDirectory)
         let interrupted = try RunningMarker.recover(state: state, spool: spool)
         for result in interrupted {
             logger.warning("bundle was interrupted by an agent stop; reporting it, not re-running it", metadata: ["bundle": "\(result.bundleID)"])
         }
-        var logger = self.logger
-        logger[metadataKey: "node"] = "\(identity.nodeID)"
         let uploader = ResultUploadService(client: client, nodeID: identity.nodeID, spool: spool, outputRoot: state.outputDirectory, logger: logger)
         let cancellations = BundleCancellations()
         let nodeID = identity.nodeID
@@ -88,7 +92,7 @@ public struct AgentRuntime: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: [heartbeat, work, uploader, renewal, nodeChecks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        logger.info("agent running", metadata: ["coordinator": "\(identity.coordinatorURL)", "version": "\(AgentVersion.current)"])
+        logger.info("agent running", metadata: ["coordinator": "\(client.baseURL)", "version": "\(AgentVersion.current)"])
         do {
             try await group.run()
         } catch {
@@ -104,7 +108,7 @@ public struct AgentRuntime: Sendable {
             throw ShoalError(.notEnrolled, "this node has no identity in \(config.stateDir) and the config holds no join_token: run 'agent enroll' or add a join_token")
         }
         let enroller = Enroller(
-            coordinatorURL: config.coordinatorURL, token: token, pin: try Self.pin(from: config), state: state,
+            coordinatorURLs: config.coordinatorURLList, token: token, pin: try Self.pin(from: config), state: state,
             nodeName: config.nodeName ?? FactsCollector.hostname(), labels: config.labels ?? [:], trustRoot: config.trustRoot, logger: logger
         )
         var backoff = Backoff()

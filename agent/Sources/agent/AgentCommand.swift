@@ -19,7 +19,7 @@ extension AgentCommand {
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enroll this node with a coordinator using a join token.")
 
-        @Option(help: "Coordinator URL, e.g. https://10.0.0.1:8443") var coordinator: String
+        @Option(help: "Coordinator URL, e.g. https://10.0.0.1:8443 (repeat it for several URLs of one fleet: tried from a random one on).") var coordinator: [String]
         @Option(help: "Join token from 'coordinator token create'.") var token: String
         @Option(name: .customLong("ca-file"), help: "PEM file of the fleet CA to pin.") var caFile: String?
         @Option(name: .customLong("ca-fingerprint"), help: "sha256:HEX fingerprint of the fleet CA to pin.") var caFingerprint: String?
@@ -28,7 +28,7 @@ extension AgentCommand {
 
         func run() async throws {
             try await CommandLineSupport.run {
-                var config = AgentConfig(coordinatorURL: coordinator, stateDir: stateDir)
+                var config = AgentConfig(coordinatorURLs: coordinator, stateDir: stateDir)
                 config.caFile = caFile
                 config.caFingerprint = caFingerprint
                 try config.validate(source: "command line")
@@ -42,7 +42,7 @@ extension AgentCommand {
                     return
                 }
                 let enroller = Enroller(
-                    coordinatorURL: coordinator, token: token, pin: try AgentRuntime.pin(from: config), state: state,
+                    coordinatorURLs: coordinator, token: token, pin: try AgentRuntime.pin(from: config), state: state,
                     nodeName: nodeName ?? FactsCollector.hostname(), logger: CommandLineSupport.logger("shoal.agent")
                 )
                 let identity = try await enroller.enroll()

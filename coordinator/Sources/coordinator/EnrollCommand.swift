@@ -22,7 +22,7 @@ struct EnrollCommand: AsyncParsableCommand {
     @Flag(help: "Turn CPU, memory and disk shortfalls into warnings.") var force = false
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(name: .customLong("agent-binary"), help: "The agent executable to install (default: shoal-agent or agent beside this program).") var agentBinary: String?
-    @Option(name: .customLong("coordinator-url"), help: "URL the nodes use to reach the coordinator (default: the fleet's advertise URL).") var coordinatorURL: String?
+    @Option(name: .customLong("coordinator-url"), help: "URL the nodes use to reach the coordinator (default: the fleet's advertise URL). Repeat it for several URLs of one fleet: the agent starts at a random one and fails over to the next.") var coordinatorURLs: [String] = []
     @Option(name: .customLong("min-cpus")) var minCPUs = 2
     @Option(name: .customLong("min-memory-gib")) var minMemoryGiB = 4.0
     @Option(name: .customLong("min-disk-gib"), help: "Free space needed on /.") var minDiskGiB = 20.0
@@ -33,7 +33,7 @@ struct EnrollCommand: AsyncParsableCommand {
             let operatorConnection = try connection.operatorConnection()
             let targets = try hosts.map { try SSHTarget($0, port: port, identityFile: identity, options: sshOptions) }
             let options = EnrollOptions(
-                coordinatorURL: coordinatorURL ?? operatorConnection.url, labels: try LabelText.parse(labels),
+                coordinatorURLs: coordinatorURLs.isEmpty ? [operatorConnection.url] : coordinatorURLs, labels: try LabelText.parse(labels),
                 thresholds: PreflightThresholds(minCPUs: minCPUs, minMemoryGiB: minMemoryGiB, minDiskGiB: minDiskGiB, force: force),
                 dryRun: dryRun, parallel: parallel, readyTimeout: .seconds(try DurationText.seconds(readyTimeout))
             )

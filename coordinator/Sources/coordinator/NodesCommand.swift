@@ -55,6 +55,7 @@ struct NodesCommand: AsyncParsableCommand {
                     "enrolled:   \(Timestamp.format(node.enrolledAt))",
                     "heartbeat:  \(node.lastHeartbeatAt.map(Timestamp.format) ?? "never")",
                 ]
+                if let url = node.coordinatorURL { lines.append("coordinator: \(url) (the URL the node says it uses)") }
                 if let facts = node.facts {
                     lines.append("facts:      self-reported by the node; shown for convenience, not proof")
                     lines += [

@@ -15,20 +15,25 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(name: .customLong("label"), help: "Label copied onto nodes that enroll with it, k=v (repeatable).") var labels: [String] = []
         @Flag(help: "Print JSON.") var json = false
         @Flag(name: .customLong("cloud-init"), help: "Print cloud-init user-data (agent config with CA and token, unit, runcmd) instead of the bare token.") var cloudInit = false
-        @Option(name: .customLong("coordinator-url"), help: "With --cloud-init: URL the nodes use to reach the coordinator (default: the fleet's advertise URL).") var coordinatorURL: String?
+        @Option(name: .customLong("coordinator-url"), help: "With --cloud-init: URL the nodes use to reach the coordinator (default: the fleet's advertise URL); repeat it for several URLs of one fleet (written as coordinator_urls).") var coordinatorURLs: [String] = []
 
         func run() async throws {
             try await runReportingErrors {
                 let request = TokenCreateRequest(ttlSeconds: try DurationText.seconds(ttl), uses: uses, labels: try LabelText.parse(labels))
+                // The URLs are checked before a token is minted, so a typo wastes none.
+                var cloudInitConfig: AgentConfig?
+                if cloudInit {
+                    let fleet = try connection.operatorConnection()
+                    var config = AgentConfig(coordinatorURLs: coordinatorURLs.isEmpty ? [fleet.url] : coordinatorURLs, stateDir: AgentConfig.defaultStateDir)
+                    config.caCertificate = fleet.caPEM
+                    try config.validate(source: "--coordinator-url")
+                    cloudInitConfig = config
+                }
                 let response = try await connection.withClient { client in
                     try await client.post("/v1/tokens", body: request, as: TokenCreateResponse.self)
                 }
-                if cloudInit {
-                    let fleet = try connection.operatorConnection()
-                    var config = AgentConfig(coordinatorURL: coordinatorURL ?? fleet.url, stateDir: AgentConfig.defaultStateDir)
-                    config.caCertificate = fleet.caPEM
+                if var config = cloudInitConfig {
                     config.joinToken = response.token
-                    try config.validate(source: "--coordinator-url")
                     print(try CloudInitDocument.userData(config: config), terminator: "")
                 } else if json {
                     try printJSON(response)

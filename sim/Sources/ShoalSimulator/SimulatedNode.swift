@@ -51,7 +51,7 @@ final class SimulatedNode: Sendable {
                 throw ShoalError(.notEnrolled, "node \(hostname) has no identity in \(state.path) and no --token was given")
             }
             let enroller = Enroller(
-                coordinatorURL: options.coordinatorURL, token: token, pin: .certificate(pem: options.caPEM), state: state,
+                coordinatorURLs: [options.coordinatorURL], token: token, pin: .certificate(pem: options.caPEM), state: state,
                 nodeName: hostname, labels: options.labels, logger: logger
             )
             var attempt = 0

@@ -4,14 +4,16 @@ import ShoalClient
 import ShoalCore
 
 /// Enrolls this node: makes its key, sends a CSR with the join token over TLS that trusts
-/// only the pinned CA, checks what comes back, and stores the identity.
+/// only the pinned CA, checks what comes back, and stores the identity. With several
+/// coordinator URLs it tries them from a random one on, until one answers.
 public struct Enroller: Sendable {
     public enum CAPin: Sendable {
         case certificate(pem: String)
         case fingerprint(String)
     }
 
-    public var coordinatorURL: String
+    /// The config's coordinator URLs, all stored in the identity whichever one answered.
+    public var coordinatorURLs: [String]
     public var token: String
     public var pin: CAPin
     public var state: AgentStateDirectory
@@ -22,11 +24,11 @@ public struct Enroller: Sendable {
     public var logger: Logger
 
     public init(
-        coordinatorURL: String, token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String,
+        coordinatorURLs: [String], token: String, pin: CAPin, state: AgentStateDirectory, nodeName: String,
         labels: [String: String] = [:], trustRoot: String? = nil, logger: Logger
     ) {
         self.trustRoot = trustRoot
-        self.coordinatorURL = coordinatorURL
+        self.coordinatorURLs = coordinatorURLs
         self.token = token
         self.pin = pin
         self.state = state
@@ -35,8 +37,26 @@ public struct Enroller: Sendable {
         self.logger = logger
     }
 
+    /// Tries each URL, from a random one on (jitter), until one answers. Only "cannot reach
+    /// it" moves on to the next: a refusal (bad token, wrong CA) is the fleet's answer and ends
+    /// enrollment. When none can be reached, the last `net.unreachable` is thrown.
     public func enroll() async throws -> AgentIdentity {
-        let caPEM = try await resolveCA()
+        var lastFailure = ShoalError(.configInvalid, "no coordinator URL to enroll with: set coordinator_url in the agent config")
+        for url in try CoordinatorEndpoints.jittered(coordinatorURLs).rotation {
+            do {
+                return try await enroll(at: url)
+            } catch let error as ShoalError where error.code == .unreachable {
+                if coordinatorURLs.count > 1 {
+                    logger.warning("enrollment could not reach this coordinator URL; trying the next", metadata: ["url": "\(url)", "error": "\(error)"])
+                }
+                lastFailure = error
+            }
+        }
+        throw lastFailure
+    }
+
+    private func enroll(at coordinatorURL: String) async throws -> AgentIdentity {
+        let caPEM = try await resolveCA(at: coordinatorURL)
         let key = NodeKey()
         let csr = try key.certificateSigningRequestPEM(commonName: nodeName)
         let client = APIClient(baseURL: coordinatorURL, tls: try ClientTLS.serverAuthenticated(caPEM: caPEM))
@@ -57,7 +77,7 @@ public struct Enroller: Sendable {
             throw ShoalError(.csrInvalid, "the certificate the coordinator returned is not for this node's key or not signed by the pinned CA")
         }
         let identity = AgentIdentity(
-            nodeID: response.nodeID, coordinatorURL: coordinatorURL, labels: response.labels,
+            nodeID: response.nodeID, coordinatorURLs: coordinatorURLs, labels: response.labels,
             bundleKeys: response.bundleKeys, enrolledAt: Date()
         )
         // The fleet's trust document (checked against trust_root when pinned) and the token's
@@ -74,7 +94,7 @@ public struct Enroller: Sendable {
     }
 
     /// The CA to pin: given outright, or fetched and accepted only if its SHA-256 matches.
-    private func resolveCA() async throws -> String {
+    private func resolveCA(at coordinatorURL: String) async throws -> String {
         switch pin {
         case .certificate(let pem):
             return pem

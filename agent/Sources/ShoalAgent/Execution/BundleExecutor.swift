@@ -119,7 +119,8 @@ public struct BundleExecutor: Sendable {
             steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
             bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds,
             rendersTemplates: payload.vars != nil,
-            coordinator: (try? state.loadIdentity()).flatMap { CoordinatorAddress(url: $0.coordinatorURL) }
+            // The ufw guard checks the first coordinator URL only (see UfwStep+Lockout).
+            coordinator: (try? state.loadIdentity())?.coordinatorURLs.first.flatMap { CoordinatorAddress(url: $0) }
         )
         let state = self.state
         return await runner.run { index, spec, completed in

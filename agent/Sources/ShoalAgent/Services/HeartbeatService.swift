@@ -43,7 +43,10 @@ public struct HeartbeatService: Service {
         try? await cancelWhenGracefulShutdown { [self] in
             var composer = HeartbeatComposer(facts: facts, metrics: metrics, checks: checks, spool: spool, trust: trust)
             while !Task.isCancelled {
-                let (request, current) = await composer.compose()
+                let (composed, current) = await composer.compose()
+                var request = composed
+                // Where this beat goes: `nodes show` tells operators which URL each node uses.
+                request.coordinatorURL = client.baseURL
                 do {
                     let response = try await client.post("/v1/agent/\(nodeID)/heartbeat", body: request, as: HeartbeatResponse.self)
                     composer.acknowledged(current)

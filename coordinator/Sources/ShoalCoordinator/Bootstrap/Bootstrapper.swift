@@ -12,8 +12,14 @@ public struct Bootstrapper: Sendable {
     let progress: @Sendable (String) -> Void
 
     public init(connection: OperatorConnection, agent: AgentBinary, options: EnrollOptions, progress: @escaping @Sendable (String) -> Void) throws {
-        guard let url = URL(string: options.coordinatorURL), url.scheme == "https", url.host != nil else {
-            throw ShoalError(.invalidArgument, "--coordinator-url '\(options.coordinatorURL)' must be the https:// URL nodes use to reach the coordinator")
+        guard !options.coordinatorURLs.isEmpty else {
+            throw ShoalError(.invalidArgument, "give at least one --coordinator-url: the https:// URL nodes use to reach the coordinator")
+        }
+        // The same checks as the agent's own: a config the agent would refuse is never written.
+        do {
+            try AgentConfig(coordinatorURLs: options.coordinatorURLs, stateDir: AgentInstallLayout.stateDirectory).validate(source: "--coordinator-url")
+        } catch let error as ShoalError {
+            throw ShoalError(.invalidArgument, "\(error.message); give the https:// URL(s) nodes use to reach the coordinator")
         }
         guard options.parallel >= 1 else { throw ShoalError(.invalidArgument, "--parallel must be at least 1") }
         self.connection = connection
@@ -27,7 +33,8 @@ public struct Bootstrapper: Sendable {
         defer { ControlDirectory.remove(controlDirectory) }
         let client = try connection.client()
         let offset = await CoordinatorClock.offset(url: connection.url, tls: try ClientTLS.mutual(caPEM: connection.caPEM, certificatePEM: connection.certificatePEM, keyPEM: connection.keyPEM))
-        guard let coordinatorURL = URL(string: options.coordinatorURL) else { throw ShoalError(.invalidArgument, "bad --coordinator-url") }
+        // Preflight checks that the node reaches the first URL; the agent fails over to the others.
+        guard let coordinatorURL = options.coordinatorURLs.first.flatMap({ URL(string: $0) }) else { throw ShoalError(.invalidArgument, "bad --coordinator-url") }
         let preflight = Preflight(thresholds: options.thresholds, agent: agent, coordinatorURL: coordinatorURL, coordinatorClockOffset: offset)
         let results = await withTaskGroup(of: (Int, EnrollResult).self) { group in
             var results = [EnrollResult?](repeating: nil, count: targets.count)

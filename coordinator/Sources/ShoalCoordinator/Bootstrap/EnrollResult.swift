@@ -37,7 +37,9 @@ public struct EnrollReport: Codable, Sendable {
 
 /// How `coordinator enroll` runs.
 public struct EnrollOptions: Sendable {
-    public var coordinatorURL: String
+    /// The URLs nodes use to reach the coordinator, written to their agent config (one as
+    /// `coordinator_url`, more as `coordinator_urls`).
+    public var coordinatorURLs: [String]
     public var labels: [String: String]
     public var thresholds: PreflightThresholds
     public var dryRun: Bool
@@ -47,10 +49,10 @@ public struct EnrollOptions: Sendable {
     public var tokenTTLSeconds: Int
 
     public init(
-        coordinatorURL: String, labels: [String: String], thresholds: PreflightThresholds, dryRun: Bool = false,
+        coordinatorURLs: [String], labels: [String: String], thresholds: PreflightThresholds, dryRun: Bool = false,
         parallel: Int = 10, readyTimeout: Duration = .seconds(120), tokenTTLSeconds: Int = 900
     ) {
-        self.coordinatorURL = coordinatorURL
+        self.coordinatorURLs = coordinatorURLs
         self.labels = labels
         self.thresholds = thresholds
         self.dryRun = dryRun

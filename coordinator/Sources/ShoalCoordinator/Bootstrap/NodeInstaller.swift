@@ -126,7 +126,7 @@ final class NodeInstaller {
             "/v1/tokens", body: TokenCreateRequest(ttlSeconds: options.tokenTTLSeconds, uses: 1, labels: options.labels), as: TokenCreateResponse.self
         )
         tokenID = token.tokenID
-        var config = AgentConfig(coordinatorURL: options.coordinatorURL, stateDir: AgentInstallLayout.stateDirectory)
+        var config = AgentConfig(coordinatorURLs: options.coordinatorURLs, stateDir: AgentInstallLayout.stateDirectory)
         config.caCertificate = caPEM
         config.joinToken = token.token
         try await writeFile(AgentInstallLayout.configPath, Data(try config.yamlText().utf8), mode: "0600", replacing: replacing)

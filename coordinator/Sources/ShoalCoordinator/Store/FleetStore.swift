@@ -25,7 +25,10 @@ public protocol FleetStore: Sendable {
     /// minute also writes `point` to the metric history (minute and hour). Returns what the
     /// answer needs (the label statement only when newer than `labelsVersionHeld`), nil for
     /// an unknown node.
-    func recordHeartbeat(nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int) async throws -> HeartbeatOutcome?
+    /// `coordinatorURL`: the URL the node says it uses (display only); nil keeps the last one.
+    func recordHeartbeat(
+        nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int, coordinatorURL: String?
+    ) async throws -> HeartbeatOutcome?
     /// Marks `ready` nodes whose last heartbeat is older than `cutoff` as `down`; returns their ids.
     func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String]
     /// The oldest last heartbeat (or, never having sent one, enrollment) of a `ready` node:

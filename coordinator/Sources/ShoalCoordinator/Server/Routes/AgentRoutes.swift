@@ -49,7 +49,9 @@ struct AgentRoutes: Sendable {
             // label statement when the node's copy is behind.
             let outcome = try await fleet.store.recordHeartbeat(
                 nodeID: nodeID, at: now, metricsJSON: try body.metrics.jsonText(), factsJSON: try body.facts?.jsonText(),
-                point: MetricPoint(minuteOf: now, metrics: body.metrics), labelsVersionHeld: body.labelsVersion ?? 0
+                point: MetricPoint(minuteOf: now, metrics: body.metrics), labelsVersionHeld: body.labelsVersion ?? 0,
+                // Validated (https, bounded, printable) but only ever shown: never connected to.
+                coordinatorURL: body.coordinatorURL
             )
             // What the node holds is behind: bring the newer trust documents.
             let trust = try await TrustRoutes(fleet: fleet).chain(after: body.trustVersion ?? 0)

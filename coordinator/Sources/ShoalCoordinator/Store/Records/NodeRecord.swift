@@ -40,6 +40,10 @@ public struct NodeRecord: Codable, Sendable {
     public var certificateCA: String? = nil
     /// `publicKeyHash` of that certificate; nil for nodes not seen since it was recorded.
     public var certificateKey: String? = nil
+    /// The coordinator URL the node's last heartbeat said it sends to (one of its configured
+    /// URLs). Node-supplied and display-only: the coordinator never connects to it, so a
+    /// hostile node can only mislabel itself. Nil until an agent that reports it beats.
+    public var coordinatorURL: String? = nil
 
     public var labels: [String: String] {
         (try? WireCoding.decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
@@ -68,7 +72,8 @@ public struct NodeRecord: Codable, Sendable {
     public var view: NodeView {
         NodeView(
             id: id, hostname: hostname, status: status.rawValue, labels: labels, claimedLabels: claimedLabels, labelsVersion: labelsVersion, enrolledAt: enrolledAt,
-            lastHeartbeatAt: lastHeartbeatAt, facts: facts, metrics: metrics, certificateExpiresAt: certificateExpiresAt
+            lastHeartbeatAt: lastHeartbeatAt, facts: facts, metrics: metrics, certificateExpiresAt: certificateExpiresAt,
+            coordinatorURL: coordinatorURL
         )
     }
 }

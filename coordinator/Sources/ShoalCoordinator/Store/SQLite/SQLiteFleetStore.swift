@@ -95,7 +95,7 @@ public final class SQLiteFleetStore: FleetStore {
     /// Writes only the columns a heartbeat changes (the facts, the largest, only when the node
     /// sent new ones) and reads, in the same transaction, only what the answer needs.
     public func recordHeartbeat(
-        nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int
+        nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int, coordinatorURL: String?
     ) async throws -> HeartbeatOutcome? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(
@@ -111,8 +111,10 @@ public final class SQLiteFleetStore: FleetStore {
             }
             if status != .revoked { status = .ready }
             // A prepared statement of its own, not the record's generated UPDATE of every column.
-            try db.cachedStatement(sql: "UPDATE nodes SET status = ?, lastHeartbeatAt = ?, metricsJSON = ?, factsJSON = COALESCE(?, factsJSON) WHERE id = ?")
-                .execute(arguments: [status.rawValue, at, metricsJSON, factsJSON, nodeID])
+            try db.cachedStatement(sql: """
+                UPDATE nodes SET status = ?, lastHeartbeatAt = ?, metricsJSON = ?, factsJSON = COALESCE(?, factsJSON),
+                    coordinatorURL = COALESCE(?, coordinatorURL) WHERE id = ?
+                """).execute(arguments: [status.rawValue, at, metricsJSON, factsJSON, coordinatorURL, nodeID])
             if let point { try Self.recordMetricPoint(db, nodeID: nodeID, point: point) }
             let statement = (row[2] as String?).flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
             return HeartbeatOutcome(

@@ -172,6 +172,11 @@ enum SQLiteMigrations {
         migrator.registerMigration("v13-work-leases") { db in
             try SQLiteMigrations.workLeases(db)
         }
+        migrator.registerMigration("v14-node-coordinator-url") { db in
+            // The coordinator URL each node's last heartbeat said it uses (agent failover), for
+            // `nodes show`. The node's word, shown and never connected to. NULL: not reported.
+            try db.alter(table: "nodes") { t in t.add(column: "coordinatorURL", .text) }
+        }
         return migrator
     }
 }
