@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalTestSupport
 import Testing
 import Yams
 
