@@ -17,10 +17,10 @@ struct UfwOutgoingGuardTests {
         sshdConfig = try dir.write("sshd_config", "Include /nonexistent/*.conf\nPort 22\n")
     }
 
-    func check(_ params: [String: JSONValue], coordinator: String? = "https://10.0.0.1:8443") async throws -> StepOutcome {
+    func check(_ params: [String: JSONValue], coordinator: String? = "https://10.0.0.1:8443", alsoFailoverTo others: [String] = []) async throws -> StepOutcome {
         let step = try UfwStep(spec: SystemStepFixtures.spec(UfwStep.kind, params), paths: .init(datadir: data, sshdConfig: sshdConfig))
         var context = SystemStepFixtures.context(dir)
-        context.coordinator = coordinator.flatMap(CoordinatorAddress.init(url:))
+        context.coordinators = ([coordinator].compactMap { $0 } + others).compactMap(CoordinatorAddress.init(url:))
         return await step.check(in: context)
     }
 
@@ -66,6 +66,18 @@ struct UfwOutgoingGuardTests {
         #expect(try await check(waived).status == .changed)
         // Outside a fleet (`agent apply` on a machine with no coordinator) there is nothing to reach.
         #expect(try await check(locked(with: []), coordinator: nil).status == .changed)
+    }
+
+    @Test("with several coordinator URLs each one must stay reachable: the agent fails over to any of them")
+    func everyFailoverURLIsGuarded() async throws {
+        let replicas = ["https://10.0.0.2:8443", "https://10.0.0.3:9443"]
+        let onlyFirst = try await check(locked(with: [out("8443", to: "10.0.0.1")]), alsoFailoverTo: replicas)
+        #expect(onlyFirst.errorCode == "ufw.would_lock_out")
+        #expect(onlyFirst.message?.contains("10.0.0.2:8443") == true, "\(onlyFirst.message ?? "")")
+        let notTheThird = try await check(locked(with: [out("8443", to: "10.0.0.0/24")]), alsoFailoverTo: replicas)
+        #expect(notTheThird.message?.contains("10.0.0.3:9443") == true, "\(notTheThird.message ?? "")")
+        let all = try await check(locked(with: [out("8443", to: "10.0.0.0/24"), out("9443", to: "10.0.0.3")]), alsoFailoverTo: replicas)
+        #expect(all.errorCode == nil && all.status == .changed, "\(all.message ?? "")")
     }
 
     @Test("a coordinator reached by name needs each address it resolves to and DNS out")

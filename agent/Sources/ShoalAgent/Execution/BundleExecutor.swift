@@ -119,8 +119,8 @@ public struct BundleExecutor: Sendable {
             steps: payload.steps, handlers: payload.handlers ?? [], files: files, checkMode: payload.checkMode, template: template,
             bundleID: payload.bundleID, outputDirectory: outputDirectory, timeoutSeconds: payload.timeoutSeconds,
             rendersTemplates: payload.vars != nil,
-            // The ufw guard checks the first coordinator URL only (see UfwStep+Lockout).
-            coordinator: (try? state.loadIdentity())?.coordinatorURLs.first.flatMap { CoordinatorAddress(url: $0) }
+            // Every URL: the ufw guard keeps each one the agent may fail over to reachable.
+            coordinators: ((try? state.loadIdentity())?.coordinatorURLs ?? []).compactMap { CoordinatorAddress(url: $0) }
         )
         let state = self.state
         return await runner.run { index, spec, completed in

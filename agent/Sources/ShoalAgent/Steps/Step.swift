@@ -27,13 +27,13 @@ public struct StepContext: Sendable {
     public var template: TemplateContext
     /// The step is marked `sensitive: true`: its diffs show sizes and hashes, never content.
     public var sensitive: Bool
-    /// Where the agent reaches its coordinator (nil outside a fleet), so a step can refuse to
-    /// cut it off.
-    public var coordinator: CoordinatorAddress?
+    /// Where the agent reaches its coordinators, each URL it may fail over to (none outside a
+    /// fleet), so a step can refuse to cut any of them off.
+    public var coordinators: [CoordinatorAddress]
 
     public init(
         nodeID: String, bundleID: String, stepIndex: Int, files: [String: Data], outputPrefix: String, remaining: Duration?,
-        template: TemplateContext? = nil, sensitive: Bool = false, coordinator: CoordinatorAddress? = nil
+        template: TemplateContext? = nil, sensitive: Bool = false, coordinators: [CoordinatorAddress] = []
     ) {
         self.nodeID = nodeID
         self.bundleID = bundleID
@@ -43,7 +43,7 @@ public struct StepContext: Sendable {
         self.remaining = remaining
         self.template = template ?? TemplateContext(nodeID: nodeID)
         self.sensitive = sensitive
-        self.coordinator = coordinator
+        self.coordinators = coordinators
     }
 }
 

@@ -24,12 +24,19 @@ extension UfwStep {
     }
 
     /// The firewall would end up on with outgoing denied: some rule must let the agent reach
-    /// its coordinator (every address its name has now), and DNS out when it is a name.
-    func refuseCoordinatorCutOff(_ state: UfwState, _ plan: Plan, coordinator: CoordinatorAddress?) throws {
+    /// each of its coordinator URLs (every address each name has now: the agent fails over to
+    /// any of them), and DNS out when one is a name.
+    func refuseCoordinatorCutOff(_ state: UfwState, _ plan: Plan, coordinators: [CoordinatorAddress]) throws {
         let enabled = params.enabled ?? state.enabled
         let outgoing = params.defaultOutgoing ?? state.defaultOutgoing
-        guard let coordinator, enabled, outgoing != "allow", params.allowNoCoordinator != true, !plan.isEmpty else { return }
+        guard enabled, outgoing != "allow", params.allowNoCoordinator != true, !plan.isEmpty else { return }
         let rules = finalRules(state, plan)
+        for coordinator in coordinators {
+            try refuseCutOff(from: coordinator, state: state, rules: rules, outgoing: outgoing)
+        }
+    }
+
+    private func refuseCutOff(from coordinator: CoordinatorAddress, state: UfwState, rules: [UfwTuple], outgoing: String) throws {
         let escape = "— or set allowNoCoordinator: true if this node should lose its coordinator"
         // With IPV6=no ufw does not filter IPv6 at all, so those addresses stay reachable.
         let resolved = coordinator.resolvedAddresses()

@@ -70,7 +70,7 @@ public struct UfwStep: Step {
         var isEmpty: Bool { add.isEmpty && delete.isEmpty && defaults.isEmpty && enable == nil }
     }
 
-    func plan(_ state: UfwState, coordinator: CoordinatorAddress? = nil) throws -> Plan {
+    func plan(_ state: UfwState, coordinators: [CoordinatorAddress] = []) throws -> Plan {
         var plan = Plan()
         let wanted = params.rules ?? []
         for rule in wanted {
@@ -109,7 +109,7 @@ public struct UfwStep: Step {
             plan.lines.append(enabled ? "enable ufw" : "disable ufw")
         }
         try refuseLockout(state, plan)
-        try refuseCoordinatorCutOff(state, plan, coordinator: coordinator)
+        try refuseCoordinatorCutOff(state, plan, coordinators: coordinators)
         return plan
     }
 
@@ -119,7 +119,7 @@ public struct UfwStep: Step {
                 throw ShoalError(.ufwNotInstalled, "ufw is not installed (no \(paths.ufw)); add an apt step for ufw first")
             }
             let before = try UfwState.read(files)
-            let plan = try plan(before, coordinator: context.coordinator)
+            let plan = try plan(before, coordinators: context.coordinators)
             guard !plan.isEmpty else {
                 return StepOutcome(status: .unchanged, message: "ufw is as wanted (\(before.enabled ? "enabled" : "disabled"), incoming \(before.defaultIncoming), \(before.rules.count) rule entries)")
             }
@@ -136,7 +136,7 @@ public struct UfwStep: Step {
             let after = try UfwState.read(files)
             let diff = describe(before: before, after: after) + plan.lines.map { "# \($0)\n" }.joined()
             // ufw answers "Could not delete non-existent rule" with status 0; the files are the truth.
-            if let leftover = try? self.plan(after, coordinator: context.coordinator), !leftover.isEmpty {
+            if let leftover = try? self.plan(after, coordinators: context.coordinators), !leftover.isEmpty {
                 return StepOutcome(status: .failed, errorCode: .ufwCommandFailed, message: "ufw commands ran but the rules still differ: " + leftover.lines.joined(separator: "; "), diff: diff)
             }
             return StepOutcome(status: .changed, message: plan.lines.joined(separator: "; "), diff: diff)

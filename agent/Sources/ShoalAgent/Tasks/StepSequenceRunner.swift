@@ -17,14 +17,14 @@ public struct StepSequenceRunner: Sendable {
     /// (its braces belong to the shell or to tools like `docker inspect -f`).
     public var rendersTemplates: Bool
     /// Where the agent reaches its coordinator, handed to each step.
-    public var coordinator: CoordinatorAddress?
+    public var coordinators: [CoordinatorAddress]
 
     public init(
         steps: [StepSpec], handlers: [StepSpec] = [], files: [String: Data] = [:], checkMode: Bool, template: TemplateContext,
-        bundleID: String, outputDirectory: String, timeoutSeconds: Int, rendersTemplates: Bool = true, coordinator: CoordinatorAddress? = nil
+        bundleID: String, outputDirectory: String, timeoutSeconds: Int, rendersTemplates: Bool = true, coordinators: [CoordinatorAddress] = []
     ) {
         self.rendersTemplates = rendersTemplates
-        self.coordinator = coordinator
+        self.coordinators = coordinators
         self.steps = steps
         self.handlers = handlers
         self.files = files
@@ -114,7 +114,7 @@ public struct StepSequenceRunner: Sendable {
             let context = StepContext(
                 nodeID: template.nodeID, bundleID: bundleID, stepIndex: index, files: files,
                 outputPrefix: outputDirectory + "/step-\(index)", remaining: remaining, template: template,
-                sensitive: spec.sensitive == true, coordinator: coordinator
+                sensitive: spec.sensitive == true, coordinators: coordinators
             )
             return checkMode ? await step.check(in: context) : await step.apply(in: context)
         } catch let error as ShoalError {
