@@ -51,16 +51,20 @@ public final class RolloutEngine: Service, Sendable {
             var deadlines: [String: Date] = [:]
             var everything = true
             var leases = RolloutLeases(holder: replica, duration: leaseDuration)
+            // Rollouts gained by a renewal in the middle of a pass: they get the next pass.
+            var gainedMidPass: Set<String> = []
             while !Task.isCancelled {
                 let work = feed.takeEngineWork()
                 let now = Date()
                 do {
                     var next: [String: Date] = [:]
-                    let (driven, gained) = try await leasedTasks(&leases, now: now)
+                    let (driven, claimed) = try await leasedTasks(&leases, now: now)
+                    let gained = claimed.union(gainedMidPass)
+                    gainedMidPass = []
                     for task in driven {
                         if let due = leases.renewalDue, Date() >= due {
                             // A long pass: renew before going on, and drop what was lost meanwhile.
-                            _ = try await claim(&leases, now: Date())
+                            gainedMidPass.formUnion(try await claim(&leases, now: Date()).gained)
                             guard leases.mine.contains(task.id) else { continue }
                         }
                         let due = deadlines[task.id].map { $0 <= now } ?? false
