@@ -75,7 +75,7 @@ public struct PostgresServer: Sendable {
     }
 
     /// Makes the cluster and starts it; on failure removes everything it made.
-    static func start() async throws -> PostgresServer {
+    public static func start() async throws -> PostgresServer {
         let binDirectory = try installedBinDirectory()
         let files = FileManager.default
         let directory = files.temporaryDirectory.appendingPathComponent("shoal-postgres-\(UUID().uuidString)")
@@ -144,7 +144,7 @@ public struct PostgresServer: Sendable {
 
     /// Stops the server at once (nothing in it is kept) and removes its folder. Kills the
     /// postmaster if pg_ctl cannot stop it, so a failed stop leaves no process behind.
-    func stop() async throws {
+    public func stop() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let pidFile = dataDirectory.appendingPathComponent("postmaster.pid")
         guard FileManager.default.fileExists(atPath: pidFile.path) else { return }

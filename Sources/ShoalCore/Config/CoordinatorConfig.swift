@@ -25,6 +25,9 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     /// scraping needs a viewer-or-better certificate on `listen`. Anyone who can reach it
     /// reads the fleet's hostnames and load, so bind it to loopback or a monitoring network.
     public var metricsListen: String?
+    /// Where the fleet's state lives (`DatabaseURL`); absent: `fleet.db` in the data directory.
+    /// May hold a password: coordinator.yaml is readable by the coordinator's user only.
+    public var database: String?
 
     enum CodingKeys: String, CodingKey {
         case fleetName = "fleet_name"
@@ -39,6 +42,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case retention
         case limits
         case metricsListen = "metrics_listen"
+        case database
     }
 
     public init(fleetName: String, advertiseURL: String, listen: String) {
@@ -79,7 +83,13 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
                 throw ShoalError(.configInvalid, "\(source): metrics_listen '\(metricsListen)' is the API's own listen address; give the metrics listener a port of its own")
             }
         }
+        if let database = config.database { _ = try DatabaseURL(database, source: source) }
         return config
+    }
+
+    /// The PostgreSQL server in `database:`, nil for the SQLite default (checked by `parse`).
+    public func databaseURL(source: String = fileName) throws -> DatabaseURL? {
+        try database.map { try DatabaseURL($0, source: source) }
     }
 
     public func yamlText() throws -> String { try YAMLEncoder().encode(self) }

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalTestSupport
 
 @testable import ShoalCoordinator
 
@@ -13,6 +14,8 @@ import ShoalCore
 /// suites run once per backend (`scripts/test.sh` does that for each one built).
 enum StoreBackend: String, CaseIterable, Sendable {
     case sqlite
+    /// A real PostgreSQL 15 (`PostgresServer.shared()`), a fresh database per `makeDatabase`.
+    case postgres
 
     /// The backend this run tests; an unknown name is an error, not a silent SQLite run.
     static func current() throws -> StoreBackend {
@@ -30,6 +33,8 @@ enum StoreBackend: String, CaseIterable, Sendable {
             let directory = NSTemporaryDirectory() + "shoal-store-" + RandomID.make(bytes: 6)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return StoreDatabase(backend: self, location: directory + "/fleet.db")
+        case .postgres:
+            return StoreDatabase(backend: self, location: try await PostgresServer.shared().createDatabase() + "?sslmode=disable")
         }
     }
 
@@ -46,9 +51,10 @@ struct StoreDatabase: Sendable {
     /// The SQLite file, or the URL of a server's database.
     let location: String
 
-    func open() throws -> any FleetStore {
+    func open() async throws -> any FleetStore {
         switch backend {
         case .sqlite: try SQLiteFleetStore(path: location)
+        case .postgres: try await PostgresFleetStore(url: DatabaseURL(location, source: "test"), maxConnections: 4)
         }
     }
 }

@@ -15,8 +15,8 @@ import Testing
 
     init() async throws {
         let database = try await StoreBackend.current().makeDatabase()
-        one = try database.open()
-        two = try database.open()
+        one = try await database.open()
+        two = try await database.open()
     }
 
     func makeTask(_ id: String, at: Date) async throws {

@@ -1,0 +1,72 @@
+import Foundation
+import ShoalCore
+import ShoalTestSupport
+import Testing
+
+@testable import ShoalCoordinator
+
+/// What only the PostgreSQL backend has: its migrations, its retried serializable writes
+/// under concurrency from several stores (replicas), and its errors. The behaviour both
+/// backends share is the conformance suite (Conformance/, `SHOAL_TEST_STORE=postgres`).
+@Suite struct PostgresFleetStoreTests {
+    func url() async throws -> DatabaseURL {
+        try DatabaseURL(try await PostgresServer.shared().createDatabase() + "?sslmode=disable", source: "test")
+    }
+
+    @Test func opensTwiceAndMigratesOnce() async throws {
+        let url = try await url()
+        async let first = PostgresFleetStore(url: url, maxConnections: 2)
+        async let second = PostgresFleetStore(url: url, maxConnections: 2)
+        let stores = try await [first, second]
+        #expect(try await PostgresMigrations.applied(stores[0]) == PostgresMigrations.migrations.map(\.name))
+        // The chain starts once, whichever replica migrated.
+        let head = try await stores[1].auditHead()
+        #expect(head?.seq == 1)
+        #expect(try await stores[0].auditEntries(AuditQuery()).map(\.action) == ["audit.chain_started"])
+    }
+
+    @Test func replicasAppendingAtOnceMakeOneUnbrokenChain() async throws {
+        let url = try await url()
+        let stores = [try await PostgresFleetStore(url: url, maxConnections: 4), try await PostgresFleetStore(url: url, maxConnections: 4)]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await stores[index % 2].appendAudit(AuditEntry(
+                        actor: "op-\(index)", role: "admin", action: "test.append", result: "ok"
+                    ))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let entries = try await stores[0].auditEntries(AuditQuery(limit: 100))
+        #expect(entries.map(\.seq) == Array(1...41))
+        #expect(Set(entries.dropFirst().map(\.actor)).count == 40)
+        // Each link names the one before it: the chain verifies end to end.
+        var previous: AuditHead? = nil
+        for entry in entries {
+            let link = try WireCoding.decode(AuditLink.self, from: Data(entry.canonical.utf8))
+            #expect(link.previousHash == previous?.hash ?? AuditLink.genesisHash)
+            previous = AuditHead(seq: entry.seq, hash: entry.hash)
+        }
+    }
+
+    @Test func theAuditChainRefusesEdits() async throws {
+        let url = try await url()
+        _ = try await PostgresFleetStore(url: url, maxConnections: 1)
+        let raw = "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
+        await #expect(throws: (any Error).self) { _ = try await PostgresServer.psql("UPDATE audit_chain SET actor = 'x'", url: raw) }
+        await #expect(throws: (any Error).self) { _ = try await PostgresServer.psql("DELETE FROM audit_chain", url: raw) }
+    }
+
+    @Test func anUnreachableServerIsAStorageErrorNamingIt() async throws {
+        let url = try DatabaseURL("postgres://shoal:secret@127.0.0.1:\(freePort())/fleet?sslmode=disable", source: "test")
+        do {
+            _ = try await PostgresFleetStore(url: url, maxConnections: 1)
+            Issue.record("opened a store on a closed port")
+        } catch let error as ShoalError {
+            #expect(error.code == .storage)
+            #expect(error.message.contains("127.0.0.1"))
+            #expect(!error.message.contains("secret"))
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import ShoalCore
+
+/// The fleet's state on a PostgreSQL server, for several coordinator replicas serving one
+/// fleet (`database: postgres://…`). Same contract as `SQLiteFleetStore`, which stays the
+/// default: the conformance suites in Tests/ShoalCoordinatorTests/Conformance run on both.
+///
+/// Every write is one SERIALIZABLE transaction, retried when PostgreSQL reports a
+/// serialization failure or a deadlock: the store's invariants (a token's use count, a
+/// node's sequence numbers, a delivery's state machine and its task's counters, the audit
+/// chain's head) then hold as they do under SQLite's single writer, whichever replica writes,
+/// without a lock taken by hand in each method. Reads run as autocommit statements, or in a
+/// REPEATABLE READ snapshot where one answer needs several (`snapshot`).
+public final class PostgresFleetStore: FleetStore {
+    let client: PostgresClient
+    let logger: Logger
+    let timer: (any StoreOperationTimer)?
+    public let taskChanges: TaskChangeFeed
+    /// Runs `client` (a swift-service-lifecycle service) for as long as the store is open.
+    private let running: Task<Void, Never>
+    /// Where the store is, its password hidden.
+    public let location: String
+
+    /// How often a write is tried when PostgreSQL keeps aborting it as a serialization
+    /// conflict; contention between replicas resolves in one or two retries in practice.
+    static let maxAttempts = 20
+
+    /// Connects, and brings the schema up to date (`PostgresMigrations`, under an advisory
+    /// lock, so replicas starting together migrate once).
+    public init(
+        url: DatabaseURL, timer: (any StoreOperationTimer)? = nil, taskChanges: TaskChangeFeed = TaskChangeFeed(),
+        logger: Logger = Logger(label: "shoal.store.postgres"), maxConnections: Int = 20
+    ) async throws {
+        self.location = url.description
+        self.logger = logger
+        self.timer = timer
+        self.taskChanges = taskChanges
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: try Self.tls(url)
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(10)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.running = Task { await client.run() }
+        do {
+            try await PostgresMigrations.migrate(self)
+        } catch {
+            running.cancel()
+            throw ShoalError(.storage, "cannot open the fleet database \(url): \(Self.describe(error))")
+        }
+    }
+
+    deinit { running.cancel() }
+
+    /// Closes every connection; the store is unusable afterwards.
+    public func close() { running.cancel() }
+
+    static func tls(_ url: DatabaseURL) throws -> PostgresClient.Configuration.TLS {
+        switch url.tls {
+        case .disable:
+            return .disable
+        case .require:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            return .require(tls)
+        case .verifyFull:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .fullVerification
+            if let path = url.rootCertificatePath {
+                do {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+                } catch {
+                    throw ShoalError(.configInvalid, "database: sslrootcert \(path) cannot be read as PEM certificates: \(error)")
+                }
+            }
+            return .require(tls)
+        }
+    }
+
+    // MARK: Transactions
+
+    /// One write transaction, SERIALIZABLE, retried on serialization failures and deadlocks.
+    /// `body` may run more than once: it must not act outside the transaction except through
+    /// `afterCommit`, which runs once, after the attempt that committed.
+    func write<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        defer { report(function, since: started) }
+        var attempt = 1
+        while true {
+            let hooks = PostgresTransaction.CommitHooks()
+            do {
+                let result = try await client.withConnection { connection in
+                    let transaction = PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks)
+                    try await transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                    do {
+                        let result = try await body(transaction)
+                        try await transaction.execute("COMMIT")
+                        return result
+                    } catch {
+                        _ = try? await transaction.execute("ROLLBACK")
+                        throw error
+                    }
+                }
+                for hook in hooks.hooks { hook() }
+                return result
+            } catch where Self.isRetryable(error) && attempt < Self.maxAttempts {
+                attempt += 1
+                // A short random pause so the conflicting transactions do not meet again.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch let error as ShoalError {
+                throw error
+            } catch {
+                throw ShoalError(.storage, "the fleet database \(location) failed in \(Self.operationName(function)): \(Self.describe(error))")
+            }
+        }
+    }
+
+    /// Autocommit reads on one connection: each statement sees what was committed when it ran.
+    func read<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        defer { report(function, since: started) }
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
+            }
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw ShoalError(.storage, "the fleet database \(location) failed in \(Self.operationName(function)): \(Self.describe(error))")
+        }
+    }
+
+    /// Several reads that must agree with each other: one REPEATABLE READ, READ ONLY snapshot.
+    func snapshot<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        try await read(function) { transaction in
+            try await transaction.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let result = try await body(transaction)
+                try await transaction.execute("COMMIT")
+                return result
+            } catch {
+                _ = try? await transaction.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// 40001 serialization_failure, 40P01 deadlock_detected: the transaction did nothing and
+    /// may simply run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    /// The SQLSTATE of a server error (`23505` unique violation, …), nil for anything else.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// What PostgreSQL said, not PSQLError's generic description (which hides the server's
+    /// message to keep query text out of logs).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+        }
+        return "\(error.code)\(error.underlying.map { ": \($0)" } ?? "")"
+    }
+
+    private static func operationName(_ function: String) -> String {
+        function.firstIndex(of: "(").map { String(function[..<$0]) } ?? function
+    }
+
+    private func report(_ function: String, since started: ContinuousClock.Instant) {
+        timer?.record(operation: Self.operationName(function), duration: ContinuousClock.now - started)
+    }
+}
