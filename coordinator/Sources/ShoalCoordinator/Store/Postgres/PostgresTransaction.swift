@@ -109,3 +109,11 @@ struct PostgresTransaction: Sendable {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }
+
+extension PostgresTransaction {
+    /// `NOTIFY channel, payload`: delivered to every listening replica when (and only if) the
+    /// transaction commits; PostgreSQL folds identical notifications of one transaction.
+    func notify(_ channel: String, payload: String) async throws {
+        try await execute("SELECT pg_notify(\(channel), \(payload))")
+    }
+}
