@@ -17,7 +17,7 @@ import Testing
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
 
-    @Test func makesEveryPieceWithPrivateKeys() throws {
+    @Test func makesEveryPieceWithPrivateKeys() async throws {
         let summary = try initialize(names: ["coord.example.net", "::1"])
         let paths = FleetPaths(root: directory)
         for file in paths.all { #expect(FileManager.default.fileExists(atPath: file), "\(file)") }
@@ -25,7 +25,7 @@ import Testing
             #expect(try mode(secret) == 0o600, "\(secret)")
         }
         #expect(summary.serverNames == ["10.9.8.7", "127.0.0.1", "localhost", "coord.example.net", "::1"])
-        let fleet = try Fleet.load(dataDir: directory)
+        let fleet = try await Fleet.load(dataDir: directory)
         #expect(fleet.config.advertiseURL == "https://10.9.8.7:9443")
         #expect(try fleet.ca.certificate.fingerprint == summary.caFingerprint)
         #expect(fleet.signingKey.publicKey.keyID == summary.bundleKeyID)
@@ -54,14 +54,14 @@ import Testing
         #expect(created.details?["role"] == "admin")
     }
 
-    @Test func refusesToOverwriteAFleetWithoutForce() throws {
+    @Test func refusesToOverwriteAFleetWithoutForce() async throws {
         let first = try initialize()
         #expect {
             try initialize()
         } throws: { error in
             (error as? ShoalError)?.code == .fleetExists && ((error as? ShoalError)?.message.contains("--force") ?? false)
         }
-        #expect(try Fleet.load(dataDir: directory).ca.certificate.fingerprint == first.caFingerprint)
+        #expect(try await Fleet.load(dataDir: directory).ca.certificate.fingerprint == first.caFingerprint)
         let second = try initialize(force: true)
         #expect(second.caFingerprint != first.caFingerprint)
     }

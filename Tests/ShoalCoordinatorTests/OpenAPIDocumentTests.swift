@@ -46,7 +46,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
-        let fleet = try Fleet.load(dataDir: directory)
+        let fleet = try await Fleet.load(dataDir: directory)
         let notifier = WorkNotifier()
         let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: Logger(label: "test"))
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: Logger(label: "test"))

@@ -60,7 +60,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
-        let fleet = try Fleet.load(dataDir: directory)
+        let fleet = try await Fleet.load(dataDir: directory)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await serve(fleet, group: group)
         var accepted = server.accepted.makeAsyncIterator()

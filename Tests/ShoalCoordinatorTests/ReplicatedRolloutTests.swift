@@ -20,7 +20,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
-        replicas = [try Fleet.load(dataDir: directory), try Fleet.load(dataDir: directory)]
+        replicas = [try await Fleet.load(dataDir: directory), try await Fleet.load(dataDir: directory)]
         for fleet in replicas { try await fleet.prepare() }
         signer = OperatorSigner(name: "admin", key: try OperatorKeyFile.load(directory + "/admin/operator.key"))
         let store = replicas[0].store

@@ -18,7 +18,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
-        fleet = try Fleet.load(dataDir: directory)
+        fleet = try await Fleet.load(dataDir: directory)
         try await fleet.prepare()
         signer = OperatorSigner(name: "admin", key: try OperatorKeyFile.load(directory + "/admin/operator.key"))
         try await fleet.store.insertToken(JoinTokenRecord(

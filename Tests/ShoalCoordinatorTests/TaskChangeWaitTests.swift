@@ -19,7 +19,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
-        fleet = try Fleet.load(dataDir: directory)
+        fleet = try await Fleet.load(dataDir: directory)
         databasePath = fleet.paths.database
         routes = TaskChangeRoutes(fleet: fleet, limiter: TaskWaitLimiter())
         try await fleet.store.insertToken(JoinTokenRecord(

@@ -53,7 +53,7 @@ struct CACommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let rotation = try options.rotation
-                let store = try SQLiteFleetStore(path: rotation.paths.database)
+                let store = try await Fleet.openStore(paths: rotation.paths)
                 let done = try await rotation.activate(store: store)
                 print("""
                 the fleet CA is now \(done.currentFingerprint); re-issued: \(done.reissued.joined(separator: ", "))
@@ -85,7 +85,7 @@ struct CACommand: AsyncParsableCommand {
                 func fingerprint(_ path: String) throws -> String? {
                     FileManager.default.fileExists(atPath: path) ? try CertificateChecks.fingerprint(pem: SecureFile.read(path)) : nil
                 }
-                let store = try SQLiteFleetStore(path: paths.database)
+                let store = try await Fleet.openStore(paths: paths)
                 let previous = try fingerprint(paths.previousCACertificate)
                 let pending = previous == nil ? [] : try await rotation.pending(store: store)
                 let view = View(
@@ -112,7 +112,7 @@ struct CACommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let rotation = try options.rotation
-                let store = try SQLiteFleetStore(path: rotation.paths.database)
+                let store = try await Fleet.openStore(paths: rotation.paths)
                 let previous = try await rotation.finish(store: store, force: force)
                 print("""
                 the previous CA \(previous) is no longer trusted here; restart the coordinator

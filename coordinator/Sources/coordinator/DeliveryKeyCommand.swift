@@ -71,7 +71,7 @@ struct DeliveryKeyCommand: AsyncParsableCommand {
                 let old = try BundleSigningKey(fileText: SecureFile.read(paths.bundleSigningKey))
                 // Switching before the root lists the key would leave the coordinator unable to
                 // sign anything agents accept: check the stored trust document first.
-                let store = try SQLiteFleetStore(path: paths.database)
+                let store = try await Fleet.openStore(paths: paths)
                 guard let envelope = try await store.latestTrustDocument()?.envelope else {
                     throw ShoalError(.trustMissing, "this fleet has no trust document; there is no delivery key list to rotate within")
                 }

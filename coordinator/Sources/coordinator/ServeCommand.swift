@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             AllocatorTrimmer.configureProcess()
-            let fleet = try Fleet.load(dataDir: dataDir)
+            let fleet = try await Fleet.load(dataDir: dataDir)
             try await fleet.prepare()
             let address = listen ?? fleet.config.listen
             guard let hostPort = HostPort(address) else {

@@ -22,7 +22,7 @@ public struct Fleet: Sendable {
     /// This coordinator's HTTP and store timings for `/metrics` (the store reports into it).
     public var metrics = CoordinatorMetrics()
 
-    public static func load(dataDir: String) throws -> Fleet {
+    public static func load(dataDir: String) async throws -> Fleet {
         let paths = FleetPaths(root: dataDir)
         guard FileManager.default.fileExists(atPath: paths.config) else {
             throw ShoalError(.fleetMissing, "no fleet in \(dataDir): run 'coordinator init --data-dir \(dataDir)' first")
@@ -32,7 +32,7 @@ public struct Fleet: Sendable {
         let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: SecureFile.read(paths.caKey))
         let signingKey = try BundleSigningKey(fileText: SecureFile.read(paths.bundleSigningKey))
         let metrics = CoordinatorMetrics()
-        let store = try SQLiteFleetStore(path: paths.database, timer: metrics)
+        let store = try await openStore(paths: paths, config: config, timer: metrics)
         return Fleet(
             paths: paths, config: config, ca: ca, caPEM: caPEM, caFingerprint: try ca.certificate.fingerprint,
             previousCAPEM: try Self.readIfPresent(paths.previousCACertificate), crossCertificatePEM: try Self.readIfPresent(paths.crossCertificate),

@@ -37,6 +37,10 @@ public enum CoordinatorServer {
         var services: [any Service] = [
             KeyUseFlusher(counter: fleet.keyUse, store: fleet.store, logger: logger), liveness, engine, schedules, StoragePruner(fleet: fleet, logger: logger), AllocatorTrimmer(),
         ]
+        // Replicas on one PostgreSQL database wake each other's waiters through it.
+        if let postgres = fleet.store as? PostgresFleetStore {
+            services.append(PostgresChangeListener(store: postgres, notifier: notifier, logger: logger))
+        }
         if let address = fleet.config.metricsListen, let metricsListen = HostPort(address) {
             services.append(MetricsListener.makeApplication(routes: metrics, listen: metricsListen, idleTimeoutSeconds: limits.idleTimeoutSeconds, logger: logger))
         }

@@ -64,6 +64,12 @@ public actor WorkNotifier {
         }
     }
 
+    /// Every open poll looks at its queue again (a replica's notifications were lost while
+    /// its database connection was down; `PostgresChangeListener`).
+    public func wakeAll() {
+        notify(nodeIDs: Array(holders.keys))
+    }
+
     public func shutdown() {
         shuttingDown = true
         for waiter in waiters.values { waiter.continuation.resume(returning: .shutdown) }

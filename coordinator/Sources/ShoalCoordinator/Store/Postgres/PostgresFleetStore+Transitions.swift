@@ -24,6 +24,8 @@ extension PostgresFleetStore {
             throw ShoalError(.storage, "delivery \(delivery.id) belongs to missing task \(delivery.taskID)")
         }
         try await signalAfterCommit(transaction, taskID: delivery.taskID)
+        // The node's long poll may be held by another replica: wake it through the database.
+        if next == .queued { try await transaction.notify(PostgresChannel.work, payload: delivery.nodeID) }
         delivery.status = next
         if next.isFinal, delivery.finishedAt == nil { delivery.finishedAt = now }
         try await transaction.update(delivery, in: "deliveries", key: ["id"])

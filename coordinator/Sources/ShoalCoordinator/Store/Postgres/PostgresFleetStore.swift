@@ -38,20 +38,38 @@ public final class PostgresFleetStore: FleetStore {
         self.logger = logger
         self.timer = timer
         self.taskChanges = taskChanges
+        let tls = try Self.tlsConfiguration(url)
+        // One connection of its own first: an unreachable server or a refused password fails
+        // here, at once and clearly, rather than in a pool that keeps retrying; and the
+        // schema is brought up to date on it before any replica work starts.
+        do {
+            var single = PostgresConnection.Configuration(
+                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+                tls: try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+            )
+            single.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+            do {
+                try await PostgresMigrations.migrate(on: connection, logger: logger)
+                try? await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw ShoalError(.storage, "cannot open the fleet database \(url): \(Self.describe(error)); check that the server is up and reachable from here and the user, password and database in 'database:' of coordinator.yaml")
+        }
         var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: try Self.tls(url)
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: tls.map { .require($0) } ?? .disable
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.running = Task { await client.run() }
-        do {
-            try await PostgresMigrations.migrate(self)
-        } catch {
-            running.cancel()
-            throw ShoalError(.storage, "cannot open the fleet database \(url): \(Self.describe(error))")
-        }
     }
 
     deinit { running.cancel() }
@@ -59,16 +77,15 @@ public final class PostgresFleetStore: FleetStore {
     /// Closes every connection; the store is unusable afterwards.
     public func close() { running.cancel() }
 
-    static func tls(_ url: DatabaseURL) throws -> PostgresClient.Configuration.TLS {
+    /// The TLS `sslmode` asks for; nil: plain TCP.
+    static func tlsConfiguration(_ url: DatabaseURL) throws -> TLSConfiguration? {
+        var tls = TLSConfiguration.makeClientConfiguration()
         switch url.tls {
         case .disable:
-            return .disable
+            return nil
         case .require:
-            var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
-            return .require(tls)
         case .verifyFull:
-            var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .fullVerification
             if let path = url.rootCertificatePath {
                 do {
@@ -77,8 +94,8 @@ public final class PostgresFleetStore: FleetStore {
                     throw ShoalError(.configInvalid, "database: sslrootcert \(path) cannot be read as PEM certificates: \(error)")
                 }
             }
-            return .require(tls)
         }
+        return tls
     }
 
     // MARK: Transactions

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import ShoalCore
 
@@ -17,10 +18,12 @@ enum PostgresMigrations {
         ("v1-fleet", PostgresSchema.v1),
     ]
 
-    /// The names of the migrations applied, in order.
-    static func migrate(_ store: PostgresFleetStore) async throws {
-        try await store.client.withConnection { connection in
-            let transaction = PostgresTransaction(connection: connection, logger: store.logger, commitHooks: .init())
+    /// Applies what is missing; returns the names of the migrations it applied, in order.
+    @discardableResult
+    static func migrate(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        do {
+            var done: [String] = []
+            let transaction = PostgresTransaction(connection: connection, logger: logger, commitHooks: .init())
             try await transaction.execute("BEGIN")
             do {
                 try await transaction.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
@@ -36,8 +39,10 @@ enum PostgresMigrations {
                     }
                     if migration.name == "v1-fleet" { try await startAuditChain(transaction) }
                     try await transaction.execute("INSERT INTO shoal_migrations (name, appliedAt) VALUES (\(migration.name), \(Date()))")
+                    done.append(migration.name)
                 }
                 try await transaction.execute("COMMIT")
+                return done
             } catch {
                 _ = try? await transaction.execute("ROLLBACK")
                 throw error
