@@ -45,6 +45,9 @@ readonly privileged=(
   "ShoalSystemTests TrustTests/bothSignatureLayersVerifyWithSecuresystemslib|python3 with securesystemslib (pip)"
   "ShoalSystemTests MetricsTests/prometheusScrapesTheFleetWithAViewerCertificateOrThePlainListener|promtool (prometheus)"
   "ShoalCoordinatorTests PostgresServerTests|a private PostgreSQL server (postgresql); as root it runs as the postgres user"
+  "ShoalCoordinatorTests PostgresFleetStoreTests|a private PostgreSQL server (postgresql)"
+  "ShoalCoordinatorTests PostgresStoreCopyTests|a private PostgreSQL server (postgresql)"
+  "ShoalSystemTests ReplicaTests|two coordinators on a private PostgreSQL server (postgresql)"
   "ShoalSystemTests DashboardTests/everyPageShowsTheLiveFleetInABrowser|headless chromium"
 )
 
@@ -84,3 +87,9 @@ scripts/install-test-deps.sh
 scripts/build-release.sh
 swift build --build-tests
 swift test --skip-build ${passthrough[@]+"${passthrough[@]}"}
+# The store conformance suites (Tests/ShoalCoordinatorTests/Conformance, one suite per file)
+# once more, on a real PostgreSQL server: every FleetStore backend must pass them.
+if [ ${#passthrough[@]} -eq 0 ]; then
+  conformance="$(cd Tests/ShoalCoordinatorTests/Conformance && ls *Tests.swift | sed 's/\.swift$//' | paste -sd'|')"
+  SHOAL_TEST_STORE=postgres swift test --skip-build --filter "ShoalCoordinatorTests\.($conformance)/"
+fi

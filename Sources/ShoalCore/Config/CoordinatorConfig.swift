@@ -28,6 +28,10 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
     /// Where the fleet's state lives (`DatabaseURL`); absent: `fleet.db` in the data directory.
     /// May hold a password: coordinator.yaml is readable by the coordinator's user only.
     public var database: String?
+    /// How long a replica's claim on a rollout lasts without renewal (renewed every third of
+    /// it): how long the rollouts of a replica that died wait before another takes them over.
+    /// Absent: 60s.
+    public var workLease: String?
 
     enum CodingKeys: String, CodingKey {
         case fleetName = "fleet_name"
@@ -43,6 +47,7 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         case limits
         case metricsListen = "metrics_listen"
         case database
+        case workLease = "work_lease"
     }
 
     public init(fleetName: String, advertiseURL: String, listen: String) {
@@ -84,12 +89,22 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
             }
         }
         if let database = config.database { _ = try DatabaseURL(database, source: source) }
+        if let lease = config.workLease {
+            guard let seconds = try? DurationText.seconds(lease), seconds >= 3 else {
+                throw ShoalError(.configInvalid, "\(source): work_lease '\(lease)' must be a duration of at least 3s (for example 60s); leave it out for 60s")
+            }
+        }
         return config
     }
 
     /// The PostgreSQL server in `database:`, nil for the SQLite default (checked by `parse`).
     public func databaseURL(source: String = fileName) throws -> DatabaseURL? {
         try database.map { try DatabaseURL($0, source: source) }
+    }
+
+    /// `work_lease` in seconds (checked by `parse`).
+    public var workLeaseSeconds: TimeInterval {
+        TimeInterval(workLease.flatMap { try? DurationText.seconds($0) } ?? 60)
     }
 
     public func yamlText() throws -> String { try YAMLEncoder().encode(self) }

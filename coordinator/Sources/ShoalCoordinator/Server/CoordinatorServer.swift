@@ -18,7 +18,10 @@ public enum CoordinatorServer {
     ) throws -> some ApplicationProtocol {
         let notifier = WorkNotifier()
         let limits = fleet.config.resolvedLimits
-        let engine = RolloutEngine(fleet: fleet, notifier: notifier, logger: logger, replica: ReplicaName.make(listen: "\(listen.host):\(listen.port)"))
+        let engine = RolloutEngine(
+            fleet: fleet, notifier: notifier, logger: logger, replica: ReplicaName.make(listen: "\(listen.host):\(listen.port)"),
+            leaseDuration: fleet.config.workLeaseSeconds
+        )
         let schedules = ScheduleRunner(fleet: fleet, engine: engine, logger: logger)
         let router = try makeRouter(fleet: fleet, notifier: notifier, engine: engine, schedules: schedules)
         let metrics = MetricsRoutes(fleet: fleet, notifier: notifier)

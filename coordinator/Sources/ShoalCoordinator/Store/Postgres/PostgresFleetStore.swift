@@ -23,6 +23,8 @@ public final class PostgresFleetStore: FleetStore {
     private let running: Task<Void, Never>
     /// Where the store is, its password hidden.
     public let location: String
+    /// The migrations this store applied when it opened (none when the schema was current).
+    public let migratedAtOpen: [String]
 
     /// How often a write is tried when PostgreSQL keeps aborting it as a serialization
     /// conflict; contention between replicas resolves in one or two retries in practice.
@@ -50,7 +52,7 @@ public final class PostgresFleetStore: FleetStore {
             single.options.connectTimeout = .seconds(10)
             let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
             do {
-                try await PostgresMigrations.migrate(on: connection, logger: logger)
+                migratedAtOpen = try await PostgresMigrations.migrate(on: connection, logger: logger)
                 try? await connection.close()
             } catch {
                 try? await connection.close()
@@ -73,6 +75,11 @@ public final class PostgresFleetStore: FleetStore {
     }
 
     deinit { running.cancel() }
+
+    /// Every migration the database has, in the order applied (`coordinator db status`).
+    public func appliedMigrations() async throws -> [String] {
+        try await PostgresMigrations.applied(self)
+    }
 
     /// Closes every connection; the store is unusable afterwards.
     public func close() { running.cancel() }
