@@ -47,6 +47,7 @@ readonly privileged=(
   "ShoalCoordinatorTests PostgresServerTests|a private PostgreSQL server (postgresql); as root it runs as the postgres user"
   "ShoalCoordinatorTests PostgresFleetStoreTests|a private PostgreSQL server (postgresql)"
   "ShoalCoordinatorTests PostgresStoreCopyTests|a private PostgreSQL server (postgresql)"
+  "ShoalCoordinatorTests StepOutputStoreTests|a private PostgreSQL server (postgresql)"
   "ShoalSystemTests ReplicaTests|two coordinators on a private PostgreSQL server (postgresql)"
   "ShoalSystemTests DashboardTests/everyPageShowsTheLiveFleetInABrowser|headless chromium"
 )

@@ -32,7 +32,7 @@ import Testing
     func pruner(_ change: (inout RetentionConfig) -> Void = { _ in }) -> StoragePruner {
         var retention = RetentionConfig()
         change(&retention)
-        return StoragePruner(store: store, outputDirectory: directory + "/output", retention: retention, logger: Logger(label: "test"))
+        return StoragePruner(store: store, outputs: outputs, retention: retention, logger: Logger(label: "test"))
     }
 
     func daysAgo(_ days: Double) -> Date { now.addingTimeInterval(-days * 86400) }

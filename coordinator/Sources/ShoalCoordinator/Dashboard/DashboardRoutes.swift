@@ -94,7 +94,7 @@ struct DashboardRoutes: Sendable {
                 // Plain text, never HTML: the output is whatever the node sent.
                 var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
                 headers.append(contentsOf: DashboardResponse.securityHeaders)
-                return Response(status: .ok, headers: headers, body: TaskOutputFiles(root: fleet.paths.outputDirectory).body(taskID: id, delivery: delivery))
+                return Response(status: .ok, headers: headers, body: fleet.outputs.body(taskID: id, delivery: delivery))
             }
         }
         router.post("dashboard/rollouts/{id}/cancel") { request, context in

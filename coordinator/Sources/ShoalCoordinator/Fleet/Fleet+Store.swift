@@ -18,3 +18,12 @@ extension Fleet {
         return try SQLiteFleetStore(path: paths.database, timer: timer)
     }
 }
+
+extension Fleet {
+    /// Step output goes where the store is: every replica on PostgreSQL reads what any of them
+    /// received; a SQLite fleet keeps it in files in its data directory.
+    static func outputs(for store: any FleetStore, paths: FleetPaths) -> any StepOutputStore {
+        if let postgres = store as? PostgresFleetStore { return PostgresStepOutputs(store: postgres) }
+        return TaskOutputFiles(root: paths.outputDirectory)
+    }
+}

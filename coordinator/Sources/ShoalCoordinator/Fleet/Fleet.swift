@@ -15,6 +15,8 @@ public struct Fleet: Sendable {
     public var crossCertificatePEM: String?
     public var signingKey: BundleSigningKey
     public var store: any FleetStore
+    /// Full step output: beside the store (files for SQLite, chunks in PostgreSQL).
+    public var outputs: any StepOutputStore
     /// The current trust document (docs/trust.md).
     public var trust: TrustKeeper
     /// The coordinator's own key use, counted (see KeyUseCounter).
@@ -36,7 +38,7 @@ public struct Fleet: Sendable {
         return Fleet(
             paths: paths, config: config, ca: ca, caPEM: caPEM, caFingerprint: try ca.certificate.fingerprint,
             previousCAPEM: try Self.readIfPresent(paths.previousCACertificate), crossCertificatePEM: try Self.readIfPresent(paths.crossCertificate),
-            signingKey: signingKey, store: store, trust: TrustKeeper(fleetName: config.fleetName), metrics: metrics
+            signingKey: signingKey, store: store, outputs: Self.outputs(for: store, paths: paths), trust: TrustKeeper(fleetName: config.fleetName), metrics: metrics
         )
     }
 

@@ -12,7 +12,7 @@ import ShoalCore
 /// after start, off the start-up path) rather than a reaction to events.
 public struct StoragePruner: Service {
     let store: any FleetStore
-    let outputs: TaskOutputFiles
+    let outputs: any StepOutputStore
     let retention: RetentionConfig
     let logger: Logger
 
@@ -29,12 +29,12 @@ public struct StoragePruner: Service {
     }
 
     public init(fleet: Fleet, logger: Logger) {
-        self.init(store: fleet.store, outputDirectory: fleet.paths.outputDirectory, retention: fleet.config.retentionSettings, logger: logger)
+        self.init(store: fleet.store, outputs: fleet.outputs, retention: fleet.config.retentionSettings, logger: logger)
     }
 
-    init(store: any FleetStore, outputDirectory: String, retention: RetentionConfig, logger: Logger) {
+    init(store: any FleetStore, outputs: any StepOutputStore, retention: RetentionConfig, logger: Logger) {
         self.store = store
-        self.outputs = TaskOutputFiles(root: outputDirectory)
+        self.outputs = outputs
         self.retention = retention
         self.logger = logger
     }
@@ -65,7 +65,7 @@ public struct StoragePruner: Service {
         var report = Report()
         // Read the folders first, then the unfinished tasks, then the finished ones: a task
         // that finishes in between is then seen finished, never as belonging to nobody.
-        let folders = outputs.storedTasks()
+        let folders = try await outputs.storedTasks()
         let unfinished = Set(try await store.unfinishedTasks().map { ResultPathName.safe($0.id) })
         var finished = try await store.finishedTasks()
 
@@ -94,13 +94,13 @@ public struct StoragePruner: Service {
         var remaining = folders
         for (folder, bytes) in folders where !unfinished.contains(folder) {
             if let finished = finishedAt[folder], finished >= outputCutoff { continue }
-            try remove(folder, bytes, from: &remaining, report: &report)
+            try await remove(folder, bytes, from: &remaining, report: &report)
         }
         var total = remaining.values.reduce(0, +)
         let oldestFirst = remaining.keys.filter { finishedAt[$0] != nil }.sorted { (finishedAt[$0] ?? now, $0) < (finishedAt[$1] ?? now, $1) }
         for folder in oldestFirst where total > Int64(retention.outputsMaxBytes) {
             let bytes = remaining[folder] ?? 0
-            try remove(folder, bytes, from: &remaining, report: &report)
+            try await remove(folder, bytes, from: &remaining, report: &report)
             total -= bytes
         }
 
@@ -118,8 +118,8 @@ public struct StoragePruner: Service {
         return report
     }
 
-    private func remove(_ folder: String, _ bytes: Int64, from remaining: inout [String: Int64], report: inout Report) throws {
-        try outputs.remove(taskFolder: folder)
+    private func remove(_ folder: String, _ bytes: Int64, from remaining: inout [String: Int64], report: inout Report) async throws {
+        try await outputs.remove(taskFolder: folder)
         remaining.removeValue(forKey: folder)
         report.outputFolders += 1
         report.outputBytes += bytes

@@ -7,7 +7,7 @@ import ShoalCore
 /// Full step output on the coordinator's disk, one file per step and stream. The database
 /// keeps only head and tail; this is what `coordinator task output` shows. Written and read
 /// as streams, so neither an upload nor a download is ever held whole in memory.
-struct TaskOutputFiles: Sendable {
+struct TaskOutputFiles: StepOutputStore {
     let root: String
 
     func directory(taskID: String, deliveryID: String) -> String {
@@ -101,7 +101,7 @@ struct TaskOutputFiles: Sendable {
     func body(taskID: String, delivery: DeliveryRecord) -> ResponseBody {
         let parts: [(header: String, file: String)] = (delivery.result?.steps ?? []).flatMap { step in
             StepOutputFile.streams.map { stream in
-                ("==> step \(step.index + 1) (\(step.name)) \(stream) <==\n", path(taskID: taskID, deliveryID: delivery.id, step: step.index, stream: stream))
+                (Self.header(step: step, stream: stream), path(taskID: taskID, deliveryID: delivery.id, step: step.index, stream: stream))
             }
         }
         return ResponseBody { writer in

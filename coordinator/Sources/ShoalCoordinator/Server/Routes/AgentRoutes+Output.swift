@@ -32,7 +32,7 @@ extension AgentRoutes {
             throw ShoalError(.conflict, "another output upload for delivery \(deliveryID) is in progress; send one at a time")
         }
         defer { uploading.leave(deliveryID) }
-        let stored = try await TaskOutputFiles(root: fleet.paths.outputDirectory).store(
+        let stored = try await fleet.outputs.store(
             request.body, taskID: delivery.taskID, deliveryID: deliveryID, step: step, stream: stream,
             streamCap: StepOutputFile.cap + 4096, deliveryCap: limits.maxOutputBytesPerDelivery
         )

@@ -107,7 +107,7 @@ struct OperatorRoutes: Sendable {
             guard let delivery = deliveries.first(where: { $0.nodeID == nodeID }) else {
                 throw ShoalError(.notFound, "task \(id) has no node \(nodeID); 'coordinator task status \(id)' lists its nodes")
             }
-            let body = TaskOutputFiles(root: fleet.paths.outputDirectory).body(taskID: id, delivery: delivery)
+            let body = fleet.outputs.body(taskID: id, delivery: delivery)
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: body)
         }
         read.get("tasks/{id}") { _, context in

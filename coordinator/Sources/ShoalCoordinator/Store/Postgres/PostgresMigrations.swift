@@ -16,6 +16,7 @@ enum PostgresMigrations {
 
     static let migrations: [(name: String, statements: [String])] = [
         ("v1-fleet", PostgresSchema.v1),
+        ("v2-step-outputs", PostgresSchema.v2),
     ]
 
     /// Applies what is missing; returns the names of the migrations it applied, in order.

@@ -113,4 +113,20 @@ enum PostgresSchema {
         "CREATE TRIGGER audit_chain_no_change BEFORE UPDATE OR DELETE ON audit_chain FOR EACH ROW EXECUTE FUNCTION shoal_refuse_change()",
         "CREATE TRIGGER audit_log_frozen BEFORE INSERT OR UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION shoal_refuse_change()",
     ]
+
+    /// Full step output (`PostgresStepOutputs`): which upload is each step's stream, and the
+    /// uploads' chunks. `taskKey` is `ResultPathName.safe(taskID)`, what retention names.
+    static let v2: [String] = [
+        """
+        CREATE TABLE step_outputs (
+            deliveryID TEXT NOT NULL, step BIGINT NOT NULL, stream TEXT NOT NULL, taskKey TEXT NOT NULL, upload TEXT NOT NULL,
+            bytes BIGINT NOT NULL, chunks BIGINT NOT NULL, PRIMARY KEY (deliveryID, step, stream))
+        """,
+        "CREATE INDEX step_outputs_by_task ON step_outputs (taskKey)",
+        """
+        CREATE TABLE step_output_chunks (
+            upload TEXT NOT NULL, chunk BIGINT NOT NULL, taskKey TEXT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (upload, chunk))
+        """,
+        "CREATE INDEX step_output_chunks_by_task ON step_output_chunks (taskKey)",
+    ]
 }
