@@ -49,8 +49,12 @@ import Testing
     }
 
     static func download(_ outputs: any StepOutputStore) async throws -> String {
+        try await collect(outputs.body(taskID: "t-1", delivery: delivery))
+    }
+
+    static func collect(_ body: ResponseBody) async throws -> String {
         let collected = Collected()
-        try await outputs.body(taskID: "t-1", delivery: delivery).write(Collector(collected: collected))
+        try await body.write(Collector(collected: collected))
         return String(buffer: collected.bytes)
     }
 

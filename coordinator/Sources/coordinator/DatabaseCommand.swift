@@ -82,9 +82,10 @@ struct DatabaseCommand: AsyncParsableCommand {
                     throw ShoalError(.invalidArgument, "this fleet already lives on PostgreSQL (\(try DatabaseURL(current, source: paths.config))); db copy moves a fleet off its SQLite file")
                 }
                 let url = try DatabaseURL(target, source: "--to")
-                let report = try await FleetStoreCopier.copy(sqlitePath: paths.database, to: url) { table, rows in
+                let report = try await FleetStoreCopier.copy(sqlitePath: paths.database, outputDirectory: paths.outputDirectory, to: url) { table, rows in
                     print("copied \(table): \(rows) row(s)")
                 }
+                print("copied \(report.outputFiles) step output file(s), \(report.outputBytes) bytes, into the database (\(paths.outputDirectory) is no longer read)")
                 print("checked: every table holds as many rows as \(paths.database); audit chain ends at entry \(report.auditHead.map { "\($0.seq)" } ?? "none") in both")
                 if writeConfig {
                     var updated = config

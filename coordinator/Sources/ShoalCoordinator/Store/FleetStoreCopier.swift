@@ -11,16 +11,23 @@ public enum FleetStoreCopier {
         /// Rows per table, in copy order.
         public var rows: [(table: String, count: Int)]
         public var auditHead: AuditHead?
+        /// Step output files copied into the database, and their bytes.
+        public var outputFiles = 0
+        public var outputBytes: Int64 = 0
 
         public static func == (lhs: Report, rhs: Report) -> Bool {
             lhs.rows.map(\.table) == rhs.rows.map(\.table) && lhs.rows.map(\.count) == rhs.rows.map(\.count) && lhs.auditHead == rhs.auditHead
+                && lhs.outputFiles == rhs.outputFiles && lhs.outputBytes == rhs.outputBytes
         }
     }
 
     /// Rows read and written per round trip of the batch loop.
     static let batchSize = 500
 
-    public static func copy(sqlitePath: String, to url: DatabaseURL, progress: @Sendable (String, Int) -> Void = { _, _ in }) async throws -> Report {
+    /// `outputDirectory`: the step output files (`TaskOutputFiles`), copied in after the tables.
+    public static func copy(
+        sqlitePath: String, outputDirectory: String?, to url: DatabaseURL, progress: @Sendable (String, Int) -> Void = { _, _ in }
+    ) async throws -> Report {
         guard FileManager.default.fileExists(atPath: sqlitePath) else {
             throw ShoalError(.fleetMissing, "no fleet database at \(sqlitePath)")
         }
@@ -58,6 +65,30 @@ public enum FleetStoreCopier {
         guard report.auditHead == sourceHead else {
             throw ShoalError(.storage, "after the copy the audit chain ends at \(report.auditHead.map { "\($0.seq)" } ?? "nothing") in PostgreSQL and at \(sourceHead.map { "\($0.seq)" } ?? "nothing") in \(sqlitePath); drop and recreate the database, and copy again with the coordinator stopped")
         }
+        if let outputDirectory {
+            (report.outputFiles, report.outputBytes) = try await copyOutputs(from: outputDirectory, to: PostgresStepOutputs(store: target))
+            progress("step output files", report.outputFiles)
+        }
         return report
+    }
+
+    /// Every `TASK/DELIVERY/step-N.stdout|stderr` under `root` (in-progress `.upload-*` files left out).
+    static func copyOutputs(from root: String, to outputs: PostgresStepOutputs) async throws -> (files: Int, bytes: Int64) {
+        let files = FileManager.default
+        var copied = (files: 0, bytes: Int64(0))
+        for task in ((try? files.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            for delivery in ((try? files.contentsOfDirectory(atPath: "\(root)/\(task)")) ?? []).sorted() {
+                for name in ((try? files.contentsOfDirectory(atPath: "\(root)/\(task)/\(delivery)")) ?? []).sorted() {
+                    let parts = name.split(separator: ".")
+                    guard parts.count == 2, parts[0].hasPrefix("step-"), let step = Int(parts[0].dropFirst(5)),
+                          StepOutputFile.streams.contains(String(parts[1])) else { continue }
+                    copied.bytes += Int64(try await outputs.importFile(
+                        "\(root)/\(task)/\(delivery)/\(name)", taskKey: task, deliveryID: delivery, step: step, stream: String(parts[1])
+                    ))
+                    copied.files += 1
+                }
+            }
+        }
+        return copied
     }
 }

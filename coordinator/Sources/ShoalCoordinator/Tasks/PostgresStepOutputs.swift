@@ -76,6 +76,37 @@ struct PostgresStepOutputs: StepOutputStore {
         }
     }
 
+    /// `coordinator db copy`: one output file of `TaskOutputFiles` (`output/TASK/DELIVERY/step-N.STREAM`)
+    /// into the database as its upload, read one chunk at a time; returns the bytes copied.
+    func importFile(_ path: String, taskKey: String, deliveryID: String, step: Int, stream: String) async throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ShoalError(.storage, "cannot read the step output \(path)")
+        }
+        defer { try? handle.close() }
+        let upload = RandomID.make(bytes: 12)
+        var bytes = 0
+        var chunks: Int64 = 0
+        while let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty {
+            let buffer = ByteBuffer(bytes: data)
+            let index = chunks
+            try await store.write { transaction in
+                try await transaction.execute("""
+                    INSERT INTO step_output_chunks (upload, chunk, taskKey, data) VALUES (\(upload), \(index), \(taskKey), \(buffer))
+                    """)
+            }
+            bytes += data.count
+            chunks += 1
+        }
+        let (total, count) = (Int64(bytes), chunks)
+        try await store.write { transaction in
+            try await transaction.execute("""
+                INSERT INTO step_outputs (deliveryID, step, stream, taskKey, upload, bytes, chunks)
+                VALUES (\(deliveryID), \(Int64(step)), \(stream), \(taskKey), \(upload), \(total), \(count))
+                """)
+        }
+        return bytes
+    }
+
     func body(taskID: String, delivery: DeliveryRecord) -> ResponseBody {
         let store = self.store
         return ResponseBody { writer in
