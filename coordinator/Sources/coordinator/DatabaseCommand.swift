@@ -20,22 +20,27 @@ struct DatabaseCommand: AsyncParsableCommand {
         return (paths, try CoordinatorConfig.parse(yaml: SecureFile.read(paths.config), source: paths.config))
     }
 
+    /// Opens the fleet's database as coordinator.yaml names it, which brings its schema up to
+    /// date, and hands over the PostgreSQL store (nil: the SQLite file, `where` says which).
+    static func open(_ dataDir: String?) async throws -> (store: PostgresFleetStore?, where: String) {
+        let (paths, config) = try paths(dataDir)
+        guard let url = try config.databaseURL(source: paths.config) else {
+            _ = try SQLiteFleetStore(path: paths.database)
+            return (nil, "SQLite file \(paths.database)")
+        }
+        return (try await PostgresFleetStore(url: url, maxConnections: 1), "PostgreSQL \(url)")
+    }
+
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Which database holds the fleet, and its applied migrations.")
         @Option(name: .customLong("data-dir"), help: "Coordinator data directory (default: $SHOAL_DATA_DIR).") var dataDir: String?
 
         func run() async throws {
             try await runReportingErrors {
-                let (paths, config) = try DatabaseCommand.paths(dataDir)
-                guard let url = try config.databaseURL(source: paths.config) else {
-                    _ = try SQLiteFleetStore(path: paths.database)
-                    print("database: SQLite file \(paths.database) (schema current)")
-                    return
-                }
-                let store = try await PostgresFleetStore(url: url, maxConnections: 1)
-                defer { store.close() }
-                print("database: PostgreSQL \(url)")
-                print("migrations: \(try await store.appliedMigrations().joined(separator: ", "))")
+                let (store, place) = try await DatabaseCommand.open(dataDir)
+                defer { store?.close() }
+                print("database: \(place)")
+                if let store { print("migrations: \(try await store.appliedMigrations().joined(separator: ", "))") }
             }
         }
     }
@@ -49,15 +54,10 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let (paths, config) = try DatabaseCommand.paths(dataDir)
-                guard let url = try config.databaseURL(source: paths.config) else {
-                    _ = try SQLiteFleetStore(path: paths.database)
-                    print("SQLite file \(paths.database): schema current")
-                    return
-                }
-                let store = try await PostgresFleetStore(url: url, maxConnections: 1)
-                defer { store.close() }
-                print(store.migratedAtOpen.isEmpty ? "PostgreSQL \(url): schema current" : "PostgreSQL \(url): applied \(store.migratedAtOpen.joined(separator: ", "))")
+                let (store, place) = try await DatabaseCommand.open(dataDir)
+                defer { store?.close() }
+                let applied = store?.migratedAtOpen ?? []
+                print(applied.isEmpty ? "\(place): schema current" : "\(place): applied \(applied.joined(separator: ", "))")
             }
         }
     }

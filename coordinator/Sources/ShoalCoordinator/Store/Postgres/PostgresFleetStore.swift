@@ -118,16 +118,8 @@ public final class PostgresFleetStore: FleetStore {
             let hooks = PostgresTransaction.CommitHooks()
             do {
                 let result = try await client.withConnection { connection in
-                    let transaction = PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks)
-                    try await transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-                    do {
-                        let result = try await body(transaction)
-                        try await transaction.execute("COMMIT")
-                        return result
-                    } catch {
-                        _ = try? await transaction.execute("ROLLBACK")
-                        throw error
-                    }
+                    try await PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks)
+                        .transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE", body)
                 }
                 for hook in hooks.hooks { hook() }
                 return result
@@ -135,10 +127,8 @@ public final class PostgresFleetStore: FleetStore {
                 attempt += 1
                 // A short random pause so the conflicting transactions do not meet again.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
-            } catch let error as ShoalError {
-                throw error
             } catch {
-                throw ShoalError(.storage, "the fleet database \(location) failed in \(Self.operationName(function)): \(Self.describe(error))")
+                throw storageError(error, in: function)
             }
         }
     }
@@ -151,26 +141,20 @@ public final class PostgresFleetStore: FleetStore {
             return try await client.withConnection { connection in
                 try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
             }
-        } catch let error as ShoalError {
-            throw error
         } catch {
-            throw ShoalError(.storage, "the fleet database \(location) failed in \(Self.operationName(function)): \(Self.describe(error))")
+            throw storageError(error, in: function)
         }
+    }
+
+    /// A ShoalError as it is; anything from the database as `server.storage` naming the operation.
+    private func storageError(_ error: any Error, in function: String) -> any Error {
+        if error is ShoalError { return error }
+        return ShoalError(.storage, "the fleet database \(location) failed in \(Self.operationName(function)): \(Self.describe(error))")
     }
 
     /// Several reads that must agree with each other: one REPEATABLE READ, READ ONLY snapshot.
     func snapshot<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
-        try await read(function) { transaction in
-            try await transaction.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            do {
-                let result = try await body(transaction)
-                try await transaction.execute("COMMIT")
-                return result
-            } catch {
-                _ = try? await transaction.execute("ROLLBACK")
-                throw error
-            }
-        }
+        try await read(function) { try await $0.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
     }
 
     /// 40001 serialization_failure, 40P01 deadlock_detected: the transaction did nothing and

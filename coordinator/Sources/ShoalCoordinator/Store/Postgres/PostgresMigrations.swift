@@ -22,32 +22,24 @@ enum PostgresMigrations {
     /// Applies what is missing; returns the names of the migrations it applied, in order.
     @discardableResult
     static func migrate(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
-        do {
+        try await PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()).transaction(begin: "BEGIN") { transaction in
             var done: [String] = []
-            let transaction = PostgresTransaction(connection: connection, logger: logger, commitHooks: .init())
-            try await transaction.execute("BEGIN")
-            do {
-                try await transaction.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
-                try await transaction.execute("CREATE TABLE IF NOT EXISTS shoal_migrations (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL)")
-                let applied = Set(try await transaction.column(String.self, "SELECT name FROM shoal_migrations"))
-                let known = Set(migrations.map(\.name))
-                if let unknown = applied.subtracting(known).sorted().first {
-                    throw ShoalError(.storage, "the database has migration \(unknown), which this coordinator does not know: it was migrated by a newer coordinator; run that version (or newer) on every replica")
-                }
-                for migration in migrations where !applied.contains(migration.name) {
-                    for statement in migration.statements {
-                        try await transaction.execute(PostgresQuery(unsafeSQL: statement))
-                    }
-                    if migration.name == "v1-fleet" { try await startAuditChain(transaction) }
-                    try await transaction.execute("INSERT INTO shoal_migrations (name, appliedAt) VALUES (\(migration.name), \(Date()))")
-                    done.append(migration.name)
-                }
-                try await transaction.execute("COMMIT")
-                return done
-            } catch {
-                _ = try? await transaction.execute("ROLLBACK")
-                throw error
+            try await transaction.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
+            try await transaction.execute("CREATE TABLE IF NOT EXISTS shoal_migrations (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL)")
+            let applied = Set(try await transaction.column(String.self, "SELECT name FROM shoal_migrations"))
+            let known = Set(migrations.map(\.name))
+            if let unknown = applied.subtracting(known).sorted().first {
+                throw ShoalError(.storage, "the database has migration \(unknown), which this coordinator does not know: it was migrated by a newer coordinator; run that version (or newer) on every replica")
             }
+            for migration in migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await transaction.execute(PostgresQuery(unsafeSQL: statement))
+                }
+                if migration.name == "v1-fleet" { try await startAuditChain(transaction) }
+                try await transaction.execute("INSERT INTO shoal_migrations (name, appliedAt) VALUES (\(migration.name), \(Date()))")
+                done.append(migration.name)
+            }
+            return done
         }
     }
 

@@ -21,6 +21,19 @@ struct PostgresTransaction: Sendable {
 
     func afterCommit(_ hook: @escaping @Sendable () -> Void) { commitHooks.append(hook) }
 
+    /// `begin`, then `body`, then COMMIT; ROLLBACK when `body` or the commit throws.
+    func transaction<T>(begin: PostgresQuery, _ body: (PostgresTransaction) async throws -> T) async throws -> T {
+        try await execute(begin)
+        do {
+            let result = try await body(self)
+            try await execute("COMMIT")
+            return result
+        } catch {
+            _ = try? await execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs a statement; returns how many rows it produced (use `RETURNING 1` to count what
     /// an UPDATE or DELETE touched).
     @discardableResult
