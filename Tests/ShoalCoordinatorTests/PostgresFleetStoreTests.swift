@@ -69,4 +69,29 @@ import Testing
             #expect(!error.message.contains("secret"))
         }
     }
+
+    /// A server that takes TLS only: `verify-full` with its CA connects, and without it (the
+    /// system's CAs do not know a self-signed certificate) is refused saying so; `require`
+    /// connects without checking; `disable` is turned away by the server.
+    @Test func tlsModesAgainstAServerThatRequiresTLS() async throws {
+        try await PostgresServer.with(tls: true) { server in
+            _ = try await PostgresServer.psql("CREATE DATABASE fleet", url: server.url(database: "postgres") + "?sslmode=require")
+            let base = server.url(database: "fleet")
+            let verified = try await PostgresFleetStore(url: DatabaseURL(base + "?sslmode=verify-full&sslrootcert=\(server.tlsCertificatePath)", source: "test"), maxConnections: 1)
+            #expect(try await verified.auditHead()?.seq == 1)
+            verified.close()
+            let unchecked = try await PostgresFleetStore(url: DatabaseURL(base + "?sslmode=require", source: "test"), maxConnections: 1)
+            #expect(try await unchecked.auditHead()?.seq == 1)
+            unchecked.close()
+            for refused in [base, base + "?sslmode=disable"] {
+                do {
+                    _ = try await PostgresFleetStore(url: DatabaseURL(refused, source: "test"), maxConnections: 1)
+                    Issue.record("connected with \(refused)")
+                } catch let error as ShoalError {
+                    #expect(error.code == .storage && error.message.contains("cannot open the fleet database"), "\(error.message)")
+                    #expect(!error.message.contains(server.password))
+                }
+            }
+        }
+    }
 }

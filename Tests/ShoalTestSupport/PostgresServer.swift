@@ -34,10 +34,10 @@ public struct PostgresServer: Sendable {
     /// Starts a server, runs `body`, and always stops it (`pg_ctl stop -m immediate`) and
     /// removes its folder, also when starting or `body` fails.
     public static func with<Result>(
-        isolation: isolated (any Actor)? = #isolation,
+        isolation: isolated (any Actor)? = #isolation, tls: Bool = false,
         _ body: (PostgresServer) async throws -> Result
     ) async throws -> Result {
-        let server = try await start()
+        let server = try await start(tls: tls)
         do {
             let result = try await body(server)
             try await server.stop()
@@ -74,8 +74,10 @@ public struct PostgresServer: Sendable {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Makes the cluster and starts it; on failure removes everything it made.
-    public static func start() async throws -> PostgresServer {
+    /// Makes the cluster and starts it; on failure removes everything it made. With `tls`, the
+    /// server takes TCP connections over TLS only (`hostssl`), with a self-signed certificate
+    /// for 127.0.0.1 at `directory/tls/server.crt` (`tlsCertificatePath`).
+    public static func start(tls: Bool = false) async throws -> PostgresServer {
         let binDirectory = try installedBinDirectory()
         let files = FileManager.default
         let directory = files.temporaryDirectory.appendingPathComponent("shoal-postgres-\(UUID().uuidString)")
@@ -84,6 +86,7 @@ public struct PostgresServer: Sendable {
         var server = PostgresServer(port: 0, directory: directory, password: password, binDirectory: binDirectory)
         do {
             try await server.initialize()
+            if tls { try await server.requireTLS() }
             // The free port can be taken between choosing and binding it: choose again.
             for attempt in 1...3 {
                 server = PostgresServer(port: freePort(), directory: directory, password: password, binDirectory: binDirectory)
@@ -140,6 +143,36 @@ public struct PostgresServer: Sendable {
         defer { try? conf.close() }
         try conf.seekToEnd()
         try conf.write(contentsOf: Data(settings.utf8))
+    }
+
+    /// The self-signed certificate a `start(tls: true)` server presents (also its CA).
+    public var tlsCertificatePath: String { directory.appendingPathComponent("tls/server.crt").path }
+
+    /// A certificate for 127.0.0.1 (openssl), `ssl = on`, and a pg_hba.conf that admits TCP
+    /// connections only over TLS.
+    private func requireTLS() async throws {
+        let folder = directory.appendingPathComponent("tls")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let key = folder.appendingPathComponent("server.key").path
+        let made = try await TestbedProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", tlsCertificatePath,
+        ], timeout: .seconds(30))
+        guard made.succeeded else { throw TestbedError("openssl could not make the server certificate: \(made.stderr)") }
+        if let owner = try Self.serverOwner() {
+            for path in [folder.path, key, tlsCertificatePath] where chown(path, owner.uid, owner.gid) != 0 {
+                throw TestbedError("could not hand \(path) to the postgres user: \(String(cString: strerror(errno)))")
+            }
+        }
+        chmod(key, 0o600)
+        let settings = "\nssl = on\nssl_cert_file = '\(tlsCertificatePath)'\nssl_key_file = '\(key)'\n"
+        let conf = try FileHandle(forWritingTo: dataDirectory.appendingPathComponent("postgresql.conf"))
+        defer { try? conf.close() }
+        try conf.seekToEnd()
+        try conf.write(contentsOf: Data(settings.utf8))
+        let hba = "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n"
+        try Data(hba.utf8).write(to: dataDirectory.appendingPathComponent("pg_hba.conf"))
+        if let owner = try Self.serverOwner() { chown(dataDirectory.appendingPathComponent("pg_hba.conf").path, owner.uid, owner.gid) }
     }
 
     /// Stops the server at once (nothing in it is kept) and removes its folder. Kills the
