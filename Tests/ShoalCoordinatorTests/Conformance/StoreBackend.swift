@@ -38,6 +38,18 @@ enum StoreBackend: String, CaseIterable, Sendable {
         }
     }
 
+    /// Moves a fleet `coordinator init` just made in `dataDir` onto this backend, as
+    /// `coordinator db copy --write-config` does; SQLite leaves it where it is.
+    func adopt(dataDir: String) async throws {
+        guard self == .postgres else { return }
+        let database = try await makeDatabase()
+        let paths = FleetPaths(root: dataDir)
+        _ = try await FleetStoreCopier.copy(sqlitePath: paths.database, outputDirectory: nil, to: DatabaseURL(database.location, source: "test"))
+        var config = try CoordinatorConfig.parse(yaml: SecureFile.read(paths.config), source: paths.config)
+        config.database = database.location
+        try SecureFile.write(try config.yamlText(), to: paths.config, mode: 0o600)
+    }
+
     /// A fresh store on a fresh database: what most tests want.
     static func makeStore() async throws -> any FleetStore {
         try await current().makeDatabase().open()

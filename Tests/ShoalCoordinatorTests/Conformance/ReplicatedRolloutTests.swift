@@ -6,7 +6,7 @@ import Testing
 @testable import ShoalCoordinator
 
 /// Two coordinators' rollout engines on one store — two `Fleet`s loaded from one data
-/// directory, each with its own SQLite connections — drive one rollout: `--max-concurrency`
+/// directory, each with its own connections to the backend's database (`StoreBackend`) — drive one rollout: `--max-concurrency`
 /// holds across them, no node is sent its bundle twice, and a rollout whose replica died
 /// holding its lease is finished by the other once the lease runs out. Nodes are played by
 /// a loop that takes, starts and finishes deliveries through the store, as agent requests do.
@@ -20,6 +20,7 @@ import Testing
         _ = try FleetInitializer(
             dataDir: directory, advertiseURL: "https://127.0.0.1:1", listen: "127.0.0.1:1", extraNames: [], force: false, adminDir: directory + "/admin"
         ).run()
+        try await StoreBackend.current().adopt(dataDir: directory)
         replicas = [try await Fleet.load(dataDir: directory), try await Fleet.load(dataDir: directory)]
         for fleet in replicas { try await fleet.prepare() }
         signer = OperatorSigner(name: "admin", key: try OperatorKeyFile.load(directory + "/admin/operator.key"))
