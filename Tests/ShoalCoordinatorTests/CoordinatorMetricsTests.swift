@@ -7,8 +7,8 @@ import Testing
 @testable import ShoalCoordinator
 
 /// The series a coordinator keeps between scrapes: Hummingbird's request metrics under
-/// Prometheus names in this coordinator's registry only, and store operation timings; and
-/// the store snapshot a scrape reads.
+/// Prometheus names in this coordinator's registry only, and store operation timings. (The
+/// store snapshot a scrape reads: Conformance/MetricsSnapshotStoreTests.)
 @Suite struct CoordinatorMetricsTests {
     func text(_ metrics: CoordinatorMetrics) throws -> PrometheusText {
         try PrometheusText(metrics.registry.emitToString())
@@ -66,34 +66,5 @@ import Testing
         #expect(scrape.value("shoal_db_operation_duration_seconds_count", ["operation": "nodes"]) == 2)
         #expect(scrape.value("shoal_db_operation_duration_seconds_count", ["operation": "metricsSnapshot"]) == 1)
         #expect(scrape.help["shoal_db_operation_duration_seconds"]?.isEmpty == false)
-    }
-
-    @Test func theSnapshotCountsRolloutsAndDeliveriesByStateInOneRead() async throws {
-        let directory = NSTemporaryDirectory() + "shoal-metrics-" + RandomID.make(bytes: 6)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteFleetStore(path: directory + "/fleet.db")
-        try await store.insertToken(JoinTokenRecord(
-            id: "tok", tokenHash: RandomID.hash("t"), createdAt: Date(), expiresAt: Date().addingTimeInterval(600),
-            usesAllowed: 2, usesCount: 0, labelsJSON: #"{"env":"prod"}"#, createdBy: "test"
-        ), audit: .test("token.create"))
-        for id in ["n-a", "n-b"] {
-            _ = try await store.enroll(tokenHash: RandomID.hash("t"), now: Date()) { JoinTokenStoreTests.node(id, $0) }
-        }
-        let metrics = NodeMetrics(cpuPercent: 1, load1: 0, load5: 0, load15: 0, memoryTotalBytes: 8, memoryUsedBytes: 4, rootDiskTotalBytes: 2, rootDiskUsedBytes: 1)
-        _ = try await store.recordHeartbeat(nodeID: "n-a", at: Date(), metricsJSON: try metrics.jsonText(), factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)
-        let deliveries = ["n-a", "n-b"].enumerated().map { index, node in
-            DeliveryRecord(id: "t-\(node)", taskID: "t", nodeID: node, position: index, isCanary: false, createdAt: Date())
-        }
-        try await store.createTask(TaskRecord(id: "t", name: "t", createdAt: Date(), createdBy: "test", requestJSON: "{}", total: 2), deliveries: deliveries, audit: .test("task.create"))
-        _ = try await store.transition(deliveryID: "t-n-b", from: [.pending], to: .failed, now: Date(), errorCode: "node.unreachable", message: "down", notBefore: nil, countAttempt: true)
-
-        let snapshot = try await store.metricsSnapshot()
-        #expect(snapshot.nodes.map(\.id).sorted() == ["n-a", "n-b"])
-        let nodeA = try #require(snapshot.nodes.first { $0.id == "n-a" })
-        #expect(nodeA.metrics == metrics)
-        #expect(nodeA.lastHeartbeatAt != nil)
-        #expect(snapshot.rollouts == [.pending: 1])
-        #expect(snapshot.deliveries == [.pending: 1, .failed: 1])
     }
 }

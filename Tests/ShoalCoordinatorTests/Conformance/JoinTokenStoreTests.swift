@@ -32,17 +32,6 @@ import Testing
         try await store.enroll(tokenHash: RandomID.hash(secret), now: Date()) { Self.node(id, $0) }
     }
 
-    func code(of body: () async throws -> Void) async -> ShoalError.Code? {
-        do {
-            try await body()
-            return nil
-        } catch let error as ShoalError {
-            return error.code
-        } catch {
-            return .internalError
-        }
-    }
-
     @Test func tokenLabelsAreCopiedOntoTheNode() async throws {
         try await addToken("labelled", uses: 1, labels: ["role": "gpu"])
         let node = try await enroll("labelled", as: "n-1")
@@ -51,19 +40,19 @@ import Testing
     }
 
     @Test func unknownExpiredAndUsedUpTokensAreRefused() async throws {
-        #expect(await code { _ = try await enroll("nope", as: "n-1") } == .tokenInvalid)
+        #expect(await errorCode { _ = try await enroll("nope", as: "n-1") } == .tokenInvalid)
         try await addToken("old", uses: 5, expiresIn: -1)
-        #expect(await code { _ = try await enroll("old", as: "n-2") } == .tokenExpired)
+        #expect(await errorCode { _ = try await enroll("old", as: "n-2") } == .tokenExpired)
         try await addToken("once", uses: 1)
         _ = try await enroll("once", as: "n-3")
-        #expect(await code { _ = try await enroll("once", as: "n-4") } == .tokenUsedUp)
+        #expect(await errorCode { _ = try await enroll("once", as: "n-4") } == .tokenUsedUp)
         #expect(try await store.nodes().map(\.id) == ["n-3"])
     }
 
     @Test func anNUseTokenEnrollsExactlyNNodes() async throws {
         try await addToken("three", uses: 3)
         for index in 1...3 { _ = try await enroll("three", as: "n-\(index)") }
-        #expect(await code { _ = try await enroll("three", as: "n-4") } == .tokenUsedUp)
+        #expect(await errorCode { _ = try await enroll("three", as: "n-4") } == .tokenUsedUp)
         #expect(try await store.nodes().count == 3)
     }
 
@@ -87,7 +76,7 @@ import Testing
     @Test func aFailedEnrollmentDoesNotConsumeTheToken() async throws {
         try await addToken("keep", uses: 1)
         struct Boom: Error {}
-        _ = await code { _ = try await store.enroll(tokenHash: RandomID.hash("keep"), now: Date()) { _ in throw Boom() } }
+        _ = await errorCode { _ = try await store.enroll(tokenHash: RandomID.hash("keep"), now: Date()) { _ in throw Boom() } }
         let node = try await enroll("keep", as: "n-after")
         #expect(node.id == "n-after")
     }

@@ -7,8 +7,8 @@ import ShoalTestSupport
 /// The `FleetStore` backend the store suites run against. Every suite that gets its store
 /// here is part of the conformance suite a backend must pass (tokens and their races,
 /// enrollment, delivery transitions and counters, sequence numbers, results, cancellation,
-/// revocation, liveness, metric history, operator credentials, work leases): the suites in
-/// this folder. (AuditChainStoreTests stays SQLite's own: it edits the file behind the store.)
+/// revocation, liveness, certificates, metric history, retention, the metrics snapshot, trust
+/// and labels, operator credentials, work leases): the suites in this folder. (AuditChainStoreTests stays SQLite's own: it edits the file behind the store.)
 ///
 /// SQLite by default; `SHOAL_TEST_STORE` names the backend for a whole test run, so the same
 /// suites run once per backend (`scripts/test.sh` does that for each one built).

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 
 /// A finished task as retention sees it: when it finished and how many bytes its request,
 /// results and signed bundles take in the database.
@@ -19,4 +20,13 @@ public struct FinishedTaskFootprint: Sendable, Equatable {
 
     /// Whether pruning may delete it at `now`.
     public func prunable(now: Date) -> Bool { (signedUntil ?? .distantPast) <= now }
+
+    /// When the operator's signature on a stored task statement expires (intake refuses it
+    /// after that); a schedule's runs are keyed per slot, not by this row.
+    static func signedUntil(statementJSON: String?) -> Date? {
+        guard let statementJSON, let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: Data(statementJSON.utf8)),
+              let statement = try? envelope.decodePayload(TaskStatement.self, expecting: TaskStatement.payloadType, malformed: .bundleMalformed),
+              statement.schedule == nil else { return nil }
+        return statement.expiresAt
+    }
 }

@@ -24,9 +24,13 @@ extension JoinTokenRecord {
         guard expiresAt > now else {
             throw ShoalError(.tokenExpired, "the join token expired at \(Timestamp.format(expiresAt)); mint a new one with 'coordinator token create'")
         }
-        guard usesCount < usesAllowed else {
-            throw ShoalError(.tokenUsedUp, "the join token has been used \(usesAllowed) time(s) already, its limit; mint a new one")
-        }
+        guard usesCount < usesAllowed else { throw usedUpError }
+    }
+
+    /// What an enrollment gets once every use is taken, whether this read or the store's
+    /// guarded use count found it.
+    var usedUpError: ShoalError {
+        ShoalError(.tokenUsedUp, "the join token has been used \(usesAllowed) time(s) already, its limit; mint a new one")
     }
 
     static let unknownTokenError = ShoalError(.tokenInvalid, "the join token is not known to this coordinator; mint one with 'coordinator token create'")

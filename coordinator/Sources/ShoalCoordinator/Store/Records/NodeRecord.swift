@@ -78,6 +78,27 @@ public struct NodeRecord: Codable, Sendable {
     }
 }
 
+extension NodeRecord.Status {
+    /// The status column as read back; a value this build does not know (a newer coordinator
+    /// wrote it) is an error naming the node, not a guess.
+    init(stored: String, nodeID: String) throws {
+        guard let status = Self(rawValue: stored) else {
+            throw ShoalError(.internalError, "node \(nodeID) has an unknown status '\(stored)' in the database")
+        }
+        self = status
+    }
+}
+
+extension NodeRecord {
+    /// Refuses a label change unless `version` is the node's next label version: an
+    /// operator who read the labels before someone else changed them must read them again.
+    func checkNextLabelsVersion(_ version: Int) throws {
+        guard version == labelsVersion + 1 else {
+            throw ShoalError(.labelsRefused, "node \(id) is at label version \(labelsVersion); a change must be version \(labelsVersion + 1) (someone changed its labels meanwhile: read them again)")
+        }
+    }
+}
+
 extension Encodable {
     /// Compact sorted JSON text for a JSON column.
     func jsonText() throws -> String {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// One node's sums over the hours of a usage period (see `FleetStore.usage`).
-public struct NodeUsage: Sendable, Equatable {
+/// Decodable from a row of the usage query's named columns.
+public struct NodeUsage: Sendable, Equatable, Decodable {
     public var nodeID: String
     public var minutes: Int
     public var gpuMinutes: Int

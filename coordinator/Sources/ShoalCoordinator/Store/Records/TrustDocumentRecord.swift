@@ -19,3 +19,12 @@ public struct TrustDocumentRecord: Codable, Sendable {
         try? WireCoding.decode(DSSEEnvelope.self, from: Data(envelopeJSON.utf8))
     }
 }
+
+extension TrustDocumentRecord {
+    /// Refuses (`trust.rollback`) a document that is not newer than the fleet's latest.
+    func checkNewer(than latest: TrustDocumentRecord?) throws {
+        if let latest, latest.version >= version {
+            throw ShoalError(.trustRollback, "the fleet already has trust document v\(latest.version); v\(version) is not newer")
+        }
+    }
+}

@@ -27,7 +27,7 @@ extension SQLiteFleetStore {
             return try rows.map { row in
                 FinishedTaskFootprint(
                     taskID: try row.decode(String.self, forColumn: "id"), finishedAt: try row.decode(Date.self, forColumn: "finishedAt"),
-                    storedBytes: try row.decode(Int64.self, forColumn: "bytes"), signedUntil: Self.signedUntil(row["statementJSON"])
+                    storedBytes: try row.decode(Int64.self, forColumn: "bytes"), signedUntil: FinishedTaskFootprint.signedUntil(statementJSON: row["statementJSON"])
                 )
             }
         }
@@ -40,15 +40,6 @@ extension SQLiteFleetStore {
             try TaskRecord.filter(ids.contains(Column("id")) && Self.finishedStatuses.contains(Column("status")))
                 .filter(sql: Self.noOpenDeliveries).deleteAll(db)
         }
-    }
-
-    /// When the operator's signature on a stored task statement expires (intake refuses it
-    /// after that); a schedule's runs are keyed per slot, not by this row.
-    static func signedUntil(_ statementJSON: String?) -> Date? {
-        guard let statementJSON, let envelope = try? WireCoding.decode(DSSEEnvelope.self, from: Data(statementJSON.utf8)),
-              let statement = try? envelope.decodePayload(TaskStatement.self, expecting: TaskStatement.payloadType, malformed: .bundleMalformed),
-              statement.schedule == nil else { return nil }
-        return statement.expiresAt
     }
 
     public func pruneNodeEvents(before cutoff: Date, keepPerNode: Int) async throws -> Int {

@@ -15,9 +15,7 @@ extension SQLiteFleetStore {
 
     public func installTrustDocument(_ record: TrustDocumentRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
-            if let latest = try TrustDocumentRecord.order(Column("version").desc).fetchOne(db), latest.version >= record.version {
-                throw ShoalError(.trustRollback, "the fleet already has trust document v\(latest.version); v\(record.version) is not newer")
-            }
+            try record.checkNewer(than: try TrustDocumentRecord.order(Column("version").desc).fetchOne(db))
             try record.insert(db)
             try Self.appendAudit(audit, in: db)
         }
@@ -26,9 +24,7 @@ extension SQLiteFleetStore {
     public func setLabels(nodeID: String, labelsJSON: String, version: Int, statementJSON: String?, audit: AuditEntry) async throws -> NodeRecord? {
         try await pool.write { db in
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
-            guard version == node.labelsVersion + 1 else {
-                throw ShoalError(.labelsRefused, "node \(nodeID) is at label version \(node.labelsVersion); a change must be version \(node.labelsVersion + 1) (someone changed its labels meanwhile: read them again)")
-            }
+            try node.checkNextLabelsVersion(version)
             node.labelsJSON = labelsJSON
             node.labelsVersion = version
             node.labelStatementJSON = statementJSON

@@ -50,12 +50,10 @@ public final class SQLiteFleetStore: FleetStore {
                 sql: "UPDATE join_tokens SET usesCount = usesCount + 1 WHERE id = ? AND usesCount < usesAllowed",
                 arguments: [token.id]
             )
-            guard db.changesCount == 1 else {
-                throw ShoalError(.tokenUsedUp, "the join token has been used \(token.usesAllowed) time(s) already, its limit; mint a new one")
-            }
+            guard db.changesCount == 1 else { throw token.usedUpError }
             let node = try makeNode(token)
             try node.insert(db)
-            var event = NodeEventRecord(nodeID: node.id, at: now, kind: "enrolled", detail: "hostname \(node.hostname), token \(token.id)")
+            var event = NodeEventRecord.enrolled(node, token: token, at: now)
             try event.insert(db)
             try Self.appendAudit(.nodeEnrolled(node, token: token, at: now), in: db)
             return node
@@ -85,10 +83,7 @@ public final class SQLiteFleetStore: FleetStore {
             guard let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT status, certificateSerial, previousCertificateSerial, certificateKey FROM nodes WHERE id = ?"), arguments: [id]
             ) else { return nil }
-            guard let status = NodeRecord.Status(rawValue: row[0]) else {
-                throw ShoalError(.internalError, "node \(id) has an unknown status '\(row[0] as String)' in the database")
-            }
-            return NodeCredential(status: status, certificateSerial: row[1], previousCertificateSerial: row[2], certificateKey: row[3])
+            return NodeCredential(status: try NodeRecord.Status(stored: row[0], nodeID: id), certificateSerial: row[1], previousCertificateSerial: row[2], certificateKey: row[3])
         }
     }
 
@@ -102,11 +97,9 @@ public final class SQLiteFleetStore: FleetStore {
                 db.cachedStatement(sql: "SELECT status, labelsVersion, CASE WHEN labelsVersion > ? THEN labelStatementJSON END FROM nodes WHERE id = ?"),
                 arguments: [labelsVersionHeld, nodeID]
             ) else { return nil }
-            guard var status = NodeRecord.Status(rawValue: row[0]) else {
-                throw ShoalError(.internalError, "node \(nodeID) has an unknown status '\(row[0] as String)' in the database")
-            }
+            var status = try NodeRecord.Status(stored: row[0], nodeID: nodeID)
             if status == .down {
-                var event = NodeEventRecord(nodeID: nodeID, at: at, kind: "ready", detail: "heartbeat received after being down")
+                var event = NodeEventRecord.backReady(nodeID: nodeID, at: at)
                 try event.insert(db)
             }
             if status != .revoked { status = .ready }
@@ -133,7 +126,7 @@ public final class SQLiteFleetStore: FleetStore {
             for var node in stale {
                 node.status = .down
                 try node.update(db)
-                var event = NodeEventRecord(nodeID: node.id, at: now, kind: "down", detail: "no heartbeat since \(node.lastHeartbeatAt.map(Timestamp.format) ?? "enrollment")")
+                var event = NodeEventRecord.down(nodeID: node.id, lastHeartbeatAt: node.lastHeartbeatAt, at: now)
                 try event.insert(db)
             }
             return stale.map(\.id)
@@ -160,7 +153,7 @@ public final class SQLiteFleetStore: FleetStore {
             guard var node = try NodeRecord.fetchOne(db, key: nodeID) else { return nil }
             node.status = .revoked
             try node.update(db)
-            var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "revoked", detail: reason)
+            var event = NodeEventRecord.revoked(nodeID: nodeID, reason: reason, at: now)
             try event.insert(db)
             let open = try DeliveryRecord.filter(Column("nodeID") == nodeID)
                 .filter([NodeTaskStatus.pending, .queued, .sent, .running, .retryWait].map(\.rawValue).contains(Column("status")))
@@ -184,7 +177,7 @@ public final class SQLiteFleetStore: FleetStore {
             node.certificateCA = issuerCA
             node.certificateKey = key
             try node.update(db)
-            var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "certificate_renewed", detail: "serial \(serial), valid until \(Timestamp.format(expiresAt))")
+            var event = NodeEventRecord.certificateRenewed(nodeID: nodeID, serial: serial, expiresAt: expiresAt, at: now)
             try event.insert(db)
         }
     }
