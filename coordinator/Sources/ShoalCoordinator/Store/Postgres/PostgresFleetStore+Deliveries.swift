@@ -15,20 +15,17 @@ extension PostgresFleetStore {
         }
         guard any else { return [] }
         return try await write { transaction in
-            // An agent polls only when it runs nothing, so a bundle still `sent` (handed out,
-            // never confirmed) when its node polls again went to a poll that died. Hand it
-            // out again; the agent's high-water mark refuses it if it had in fact arrived.
+            // `sent` ones too: see `DeliveryRecord.handOut`.
             let pending = try await transaction.fetchAll(
                 DeliveryRecord.self, "SELECT * FROM deliveries WHERE nodeID = \(nodeID) AND status = ANY(\(handedOut)) ORDER BY sequence"
             )
             var taken: [DeliveryRecord] = []
             for var delivery in pending {
-                if delivery.status == .sent {
+                if !delivery.handOut(now: now) {
                     taken.append(delivery)
-                    continue
+                } else if try await move(transaction, &delivery, to: .sent, now: now) {
+                    taken.append(delivery)
                 }
-                delivery.sentAt = now
-                if try await move(transaction, &delivery, to: .sent, now: now) { taken.append(delivery) }
             }
             return taken
         }

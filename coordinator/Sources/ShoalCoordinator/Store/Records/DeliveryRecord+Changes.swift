@@ -45,6 +45,17 @@ extension DeliveryRecord {
         return result.message
     }
 
+    /// Hands it to its node's poll (`FleetStore.takeQueuedDeliveries`). An agent polls only
+    /// when it runs nothing, so a bundle still `sent` (handed out, never confirmed) when its
+    /// node polls again went to a poll that died: it goes out again as it is (false: no
+    /// move). A `queued` one is stamped now (true: the caller moves it to `sent`). The agent's
+    /// high-water mark refuses a repeat that had in fact arrived.
+    mutating func handOut(now: Date) -> Bool {
+        guard status != .sent else { return false }
+        sentAt = now
+        return true
+    }
+
     /// What an operator's cancel (`FleetStore.requestCancel`) does to a delivery in its state.
     enum CancelEffect {
         /// Not with the agent yet: withdrawn, moved to `cancelled` (after `withdraw(reason:)`).

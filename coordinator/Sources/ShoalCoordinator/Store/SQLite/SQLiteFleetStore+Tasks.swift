@@ -49,22 +49,18 @@ extension SQLiteFleetStore {
         }
         guard any else { return [] }
         return try await pool.write { db in
-            // An agent polls only when it runs nothing, so a bundle still `sent` (handed out,
-            // never confirmed) when its node polls again went to a poll that died — the
-            // agent restarted, or the connection dropped. Hand it out again rather than let it
-            // time out; the agent's high-water mark refuses it if it had in fact been received.
+            // `sent` ones too: see `DeliveryRecord.handOut`.
             let pending = try DeliveryRecord
                 .filter(Column("nodeID") == nodeID && NodeTaskStatus.handedOutRawValues.contains(Column("status")))
                 .order(Column("sequence"))
                 .fetchAll(db)
             var taken: [DeliveryRecord] = []
             for var delivery in pending {
-                if delivery.status == .sent {
+                if !delivery.handOut(now: now) {
                     taken.append(delivery)
-                    continue
+                } else if try self.move(db, &delivery, to: .sent, now: now) {
+                    taken.append(delivery)
                 }
-                delivery.sentAt = now
-                if try self.move(db, &delivery, to: .sent, now: now) { taken.append(delivery) }
             }
             return taken
         }
