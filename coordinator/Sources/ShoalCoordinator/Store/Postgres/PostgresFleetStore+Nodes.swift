@@ -70,13 +70,6 @@ extension PostgresFleetStore {
         }
     }
 
-    /// Deliveries on the node that the operator asked to stop while the agent has them.
-    static func cancellationsRequested(_ transaction: PostgresTransaction, nodeID: String) async throws -> [String] {
-        try await transaction.column(String.self, """
-            SELECT id FROM deliveries WHERE nodeID = \(nodeID) AND cancelRequested AND status IN ('sent', 'running') ORDER BY id
-            """)
-    }
-
     /// One UPDATE marks every overdue node; its ids come back those that beat first, oldest
     /// beat first, then those never heard from.
     public func markDown(lastHeartbeatBefore cutoff: Date, now: Date) async throws -> [String] {

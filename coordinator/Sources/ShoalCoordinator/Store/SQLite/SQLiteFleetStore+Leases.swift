@@ -5,11 +5,9 @@ import ShoalCore
 /// Work claimed in the database, so that several coordinators on one store never both drive
 /// a rollout or both start a schedule's run. Plain SQL that PostgreSQL reads the same way.
 extension SQLiteFleetStore {
-    static let unfinishedRolloutStatuses = [RolloutStatus.pending.rawValue, RolloutStatus.running.rawValue]
-
     public func claimRollouts(holder: String, now: Date, until: Date) async throws -> RolloutClaim {
         try await pool.write { db in
-            let unfinished = Self.unfinishedRolloutStatuses
+            let unfinished = TaskRecord.unfinishedRawValues
             try db.execute(
                 sql: "DELETE FROM work_leases WHERE kind = 'rollout' AND key NOT IN (SELECT id FROM tasks WHERE status IN (?, ?))",
                 arguments: StatementArguments(unfinished)

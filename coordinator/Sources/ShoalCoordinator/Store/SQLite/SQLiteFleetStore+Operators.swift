@@ -19,7 +19,7 @@ extension SQLiteFleetStore {
     /// request's credential check and this insert must not leave a fresh, unrevoked successor.
     private static func record(_ record: OperatorCredentialRecord, audit: AuditEntry?, in db: Database) throws {
         if let previous = record.renewalOf, try OperatorCredentialRecord.fetchOne(db, key: previous)?.revokedAt != nil {
-            throw ShoalError(.certificateRevoked, "operator credential \(previous) was revoked while it was being renewed; ask an admin for a new one ('coordinator operator create')")
+            throw OperatorCredentialRecord.revokedWhileRenewing(previous)
         }
         try record.insert(db, onConflict: .ignore)
         if let audit, db.changesCount > 0 { try appendAudit(audit, in: db) }
@@ -45,27 +45,16 @@ extension SQLiteFleetStore {
             } else if let name {
                 matching = try OperatorCredentialRecord.filter(Column("name") == name).fetchAll(db)
             } else {
-                throw ShoalError(.invalidArgument, "say which credential to revoke: a name or a serial")
+                throw OperatorCredentialRecord.noRevocationTarget
             }
-            guard !matching.isEmpty else {
-                let what = serial.map { "serial \($0)" } ?? "name '\(name ?? "")'"
-                throw ShoalError(.notFound, "no operator credential with \(what) is recorded; 'coordinator operator list' shows them (a certificate issued before credentials were recorded appears there once it has been used)")
-            }
-            var revoked: [OperatorCredentialRecord] = []
-            for var record in matching where record.revokedAt == nil {
-                record.revokedAt = now
-                record.revokedBy = by
-                try record.update(db)
-                revoked.append(record)
-            }
-            // The fleet must keep someone who can issue and revoke credentials.
-            if revoked.contains(where: { $0.role == .admin && $0.expiresAt > now }) {
+            guard !matching.isEmpty else { throw OperatorCredentialRecord.notRecorded(name: name, serial: serial) }
+            let revoked = OperatorCredentialRecord.revoking(matching, by: by, now: now)
+            for record in revoked { try record.update(db) }
+            if OperatorCredentialRecord.mayLeaveNoAdmin(revoked, now: now) {
                 let admins = try OperatorCredentialRecord
                     .filter(Column("role") == PeerIdentity.Role.admin.rawValue && Column("revokedAt") == nil && Column("expiresAt") > now)
                     .fetchCount(db)
-                guard admins > 0 else {
-                    throw ShoalError(.conflict, "revoking this would leave the fleet with no active admin credential; issue another admin first ('coordinator operator create NAME --role admin --out DIR'), then revoke this one")
-                }
+                guard admins > 0 else { throw OperatorCredentialRecord.lastActiveAdmin }
             }
             if !revoked.isEmpty { try Self.appendAudit(audit(revoked), in: db) }
             return revoked

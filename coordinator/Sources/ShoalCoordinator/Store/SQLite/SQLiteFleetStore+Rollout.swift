@@ -8,7 +8,7 @@ extension SQLiteFleetStore {
     public func activeDeliveries(taskID: String) async throws -> [DeliveryRecord] {
         try await pool.read { db in
             try DeliveryRecord
-                .filter(Column("taskID") == taskID && NodeTaskStatus.allCases.filter(\.isActive).map(\.rawValue).contains(Column("status")))
+                .filter(Column("taskID") == taskID && NodeTaskStatus.activeRawValues.contains(Column("status")))
                 .order(Column("position"))
                 .fetchAll(db)
         }
@@ -26,9 +26,8 @@ extension SQLiteFleetStore {
 
     public func endedBadlyCanary(taskID: String) async throws -> DeliveryRecord? {
         try await pool.read { db in
-            let ended = NodeTaskStatus.allCases.filter { $0.isFailure || $0 == .cancelled }.map(\.rawValue)
-            return try DeliveryRecord
-                .filter(Column("taskID") == taskID && ended.contains(Column("status")) && Column("isCanary") == true)
+            try DeliveryRecord
+                .filter(Column("taskID") == taskID && NodeTaskStatus.endedBadlyRawValues.contains(Column("status")) && Column("isCanary") == true)
                 .order(Column("position"))
                 .fetchOne(db)
         }

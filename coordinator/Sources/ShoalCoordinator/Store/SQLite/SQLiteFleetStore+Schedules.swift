@@ -6,7 +6,7 @@ extension SQLiteFleetStore {
     public func insertSchedule(_ schedule: ScheduleRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             guard try ScheduleRecord.fetchOne(db, key: schedule.name) == nil else {
-                throw ShoalError(.invalidArgument, "a schedule named '\(schedule.name)' exists; remove it first or pick another name")
+                throw ScheduleRecord.nameTaken(schedule.name)
             }
             try schedule.insert(db)
             try Self.appendAudit(audit, in: db)
@@ -21,9 +21,9 @@ extension SQLiteFleetStore {
                 do {
                     stored.readable.append(try ScheduleRecord(row: row))
                 } catch {
-                    let name = (try? row.decode(String.self, forColumn: "name")) ?? "?"
-                    let cron = (try? row.decode(String.self, forColumn: "cron")) ?? ""
-                    stored.broken.append(BrokenScheduleView(name: name, cron: cron, problem: "the stored row cannot be read: \(error)"))
+                    stored.appendUnreadable(
+                        name: try? row.decode(String.self, forColumn: "name"), cron: try? row.decode(String.self, forColumn: "cron"), error: error
+                    )
                 }
             }
             return stored
@@ -43,9 +43,7 @@ extension SQLiteFleetStore {
             guard var schedule = try ScheduleRecord.fetchOne(db, key: run.scheduleName) else { return }
             var run = run
             try run.insert(db)
-            schedule.nextRunAt = nextRunAt
-            schedule.lastRunAt = run.at
-            if let startedTaskID { schedule.lastTaskID = startedTaskID }
+            schedule.recordRun(run, nextRunAt: nextRunAt, startedTaskID: startedTaskID)
             try schedule.update(db)
         }
     }

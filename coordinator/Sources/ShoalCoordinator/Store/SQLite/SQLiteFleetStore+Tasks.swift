@@ -19,11 +19,7 @@ extension SQLiteFleetStore {
             guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT lastSequence FROM nodes WHERE id = ?"), arguments: [delivery.nodeID]) else {
                 throw ShoalError(.notFound, "node \(delivery.nodeID) is no longer enrolled")
             }
-            delivery.sequence = sequence
-            delivery.attempt += 1
-            delivery.queuedAt = now
-            delivery.notBefore = nil
-            delivery.envelopeJSON = try sign(delivery, sequence)
+            try delivery.prepareToQueue(sequence: sequence, now: now, sign: sign)
             guard try self.move(db, &delivery, to: .queued, now: now) else { return nil }
             return delivery
         }
@@ -36,10 +32,7 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID) else { return nil }
             if let from, !from.contains(delivery.status) { return nil }
-            if errorCode != nil { delivery.errorCode = errorCode }
-            if message != nil { delivery.message = message }
-            delivery.notBefore = notBefore
-            if countAttempt { delivery.attempt += 1 }
+            delivery.note(errorCode: errorCode, message: message, notBefore: notBefore, countAttempt: countAttempt)
             guard try self.move(db, &delivery, to: next, now: now) else { return nil }
             return delivery
         }
@@ -56,22 +49,18 @@ extension SQLiteFleetStore {
         }
         guard any else { return [] }
         return try await pool.write { db in
-            // An agent polls only when it runs nothing, so a bundle still `sent` (handed out,
-            // never confirmed) when its node polls again went to a poll that died — the
-            // agent restarted, or the connection dropped. Hand it out again rather than let it
-            // time out; the agent's high-water mark refuses it if it had in fact been received.
+            // `sent` ones too: see `DeliveryRecord.handOut`.
             let pending = try DeliveryRecord
-                .filter(Column("nodeID") == nodeID && [NodeTaskStatus.queued.rawValue, NodeTaskStatus.sent.rawValue].contains(Column("status")))
+                .filter(Column("nodeID") == nodeID && NodeTaskStatus.handedOutRawValues.contains(Column("status")))
                 .order(Column("sequence"))
                 .fetchAll(db)
             var taken: [DeliveryRecord] = []
             for var delivery in pending {
-                if delivery.status == .sent {
+                if !delivery.handOut(now: now) {
                     taken.append(delivery)
-                    continue
+                } else if try self.move(db, &delivery, to: .sent, now: now) {
+                    taken.append(delivery)
                 }
-                delivery.sentAt = now
-                if try self.move(db, &delivery, to: .sent, now: now) { taken.append(delivery) }
             }
             return taken
         }
@@ -81,8 +70,7 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: deliveryID), delivery.nodeID == nodeID else { return false }
             if delivery.cancelRequested {
-                delivery.errorCode = "task.cancelled"
-                delivery.message = "cancelled by the operator before it started"
+                delivery.withdraw(reason: "cancelled by the operator before it started")
                 _ = try self.move(db, &delivery, to: .cancelled, now: now)
                 return false
             }
@@ -96,25 +84,15 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             guard var delivery = try DeliveryRecord.fetchOne(db, key: result.deliveryID), delivery.nodeID == nodeID else {
                 // Not ours to record (unknown, or another node's): note it, let the agent forget it.
-                var event = NodeEventRecord(
-                    nodeID: nodeID, at: now, kind: "result_unmatched",
-                    detail: "result for unknown delivery \(result.deliveryID): \(result.status.rawValue) \(result.errorCode?.rawValue ?? "")"
-                )
+                var event = NodeEventRecord.unmatchedResult(result, nodeID: nodeID, at: now)
                 try event.insert(db)
                 return true
             }
             if delivery.status.isFinal { return true }
-            delivery.exitCode = result.steps.last?.exitCode
-            delivery.errorCode = result.errorCode?.rawValue
-            delivery.message = result.message
-            delivery.firstLine = Self.firstLine(of: result)
-            delivery.resultJSON = try result.jsonText()
-            delivery.sentAt = delivery.sentAt ?? result.startedAt
-            delivery.startedAt = delivery.startedAt ?? result.startedAt
-            delivery.finishedAt = result.finishedAt
+            try delivery.take(result)
             _ = try self.move(db, &delivery, to: NodeTaskStatus(result.status), now: now)
             if result.status == .refused {
-                var event = NodeEventRecord(nodeID: nodeID, at: now, kind: "bundle_refused", detail: "\(result.errorCode?.rawValue ?? ""): \(result.message ?? "")")
+                var event = NodeEventRecord.bundleRefused(result, nodeID: nodeID, at: now)
                 try event.insert(db)
             }
             return true
@@ -135,20 +113,18 @@ extension SQLiteFleetStore {
         try await pool.write { db in
             guard var task = try TaskRecord.fetchOne(db, key: taskID) else { return nil }
             guard !task.status.isFinal else { return task }
-            task.cancelRequested = true
-            task.statusReason = reason
+            task.requestCancel(reason: reason)
             self.taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID).fetchAll(db) {
-                switch delivery.status {
-                case .pending, .queued, .retryWait:
-                    delivery.errorCode = "task.cancelled"
-                    delivery.message = reason
+                switch delivery.cancelEffect {
+                case .withdraw:
+                    delivery.withdraw(reason: reason)
                     _ = try self.move(db, &delivery, to: .cancelled, now: now)
-                case .sent, .running:
+                case .flag:
                     delivery.cancelRequested = true
                     try delivery.update(db)
-                default:
+                case .none:
                     break
                 }
             }
@@ -160,13 +136,11 @@ extension SQLiteFleetStore {
     public func requestHalt(taskID: String, reason: String, code: ShoalError.Code, now: Date) async throws {
         try await pool.write { db in
             guard var task = try TaskRecord.fetchOne(db, key: taskID), !task.haltRequested else { return }
-            task.haltRequested = true
-            task.statusReason = reason
+            task.requestHalt(reason: reason)
             self.taskChanged(db, &task)
             try task.update(db)
             for var delivery in try DeliveryRecord.filter(Column("taskID") == taskID && Column("status") == NodeTaskStatus.pending.rawValue).fetchAll(db) {
-                delivery.errorCode = code.rawValue
-                delivery.message = "not started: \(reason)"
+                delivery.haltBeforeStart(code: code, reason: reason)
                 _ = try self.move(db, &delivery, to: .cancelled, now: now)
             }
         }
@@ -181,9 +155,7 @@ extension SQLiteFleetStore {
                 }
                 return false
             }
-            task.status = next
-            if let reason { task.statusReason = reason }
-            if next.isFinal { task.finishedAt = now }
+            task.setStatus(next, reason: reason, now: now)
             self.taskChanged(db, &task)
             try task.update(db)
             return true
@@ -200,7 +172,7 @@ extension SQLiteFleetStore {
 
     public func unfinishedTasks() async throws -> [TaskRecord] {
         try await pool.read { db in
-            try TaskRecord.filter([RolloutStatus.pending.rawValue, RolloutStatus.running.rawValue].contains(Column("status")))
+            try TaskRecord.filter(TaskRecord.unfinishedRawValues.contains(Column("status")))
                 .order(Column("createdAt")).fetchAll(db)
         }
     }

@@ -47,26 +47,4 @@ extension SQLiteFleetStore {
         let feed = taskChanges
         db.afterNextTransaction(onCommit: { _ in feed.changed(taskIDs: [taskID]) })
     }
-
-    /// The line an operator wants in a table: the last step's first line of output, else its message.
-    static func firstLine(of result: BundleResult) -> String? {
-        guard let step = result.steps.last else { return result.message }
-        for candidate in [step.stdout.firstLine, step.stderr.firstLine, step.message ?? ""] where !candidate.isEmpty {
-            return String(candidate.prefix(200))
-        }
-        return result.message
-    }
-}
-
-extension NodeTaskStatus {
-    init(_ status: BundleStatus) {
-        switch status {
-        case .succeeded: self = .succeeded
-        case .failed: self = .failed
-        case .timedOut: self = .timedOut
-        case .refused: self = .refused
-        case .interrupted: self = .interrupted
-        case .cancelled: self = .cancelled
-        }
-    }
 }
