@@ -82,6 +82,8 @@ extension PostgresFleetStore {
                 SELECT id, lastHeartbeatAt FROM marked ORDER BY lastHeartbeatAt NULLS LAST, id COLLATE "C"
                 """)
             try await Self.insertEvents(stale.map { NodeEventRecord.down(nodeID: $0.id, lastHeartbeatAt: $0.lastHeartbeatAt, at: now) }, in: transaction)
+            // The rollouts those nodes were in may be driven by another replica: wake it.
+            if !stale.isEmpty { try await transaction.notify(PostgresChannel.fleet, payload: "") }
             return stale.map(\.id)
         }
     }
