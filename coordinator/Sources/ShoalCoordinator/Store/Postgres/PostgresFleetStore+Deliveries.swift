@@ -14,10 +14,10 @@ extension PostgresFleetStore {
             try await transaction.execute("SELECT 1 FROM deliveries WHERE nodeID = \(nodeID) AND status = ANY(\(handedOut)) LIMIT 1") > 0
         }
         guard any else { return [] }
-        return try await write { transaction in
+        return try await write(isolation: .rowLocks) { transaction in
             // `sent` ones too: see `DeliveryRecord.handOut`.
             let pending = try await transaction.fetchAll(
-                DeliveryRecord.self, "SELECT * FROM deliveries WHERE nodeID = \(nodeID) AND status = ANY(\(handedOut)) ORDER BY sequence"
+                DeliveryRecord.self, "SELECT * FROM deliveries WHERE nodeID = \(nodeID) AND status = ANY(\(handedOut)) ORDER BY sequence FOR UPDATE"
             )
             var taken: [DeliveryRecord] = []
             for var delivery in pending {
@@ -32,8 +32,8 @@ extension PostgresFleetStore {
     }
 
     public func startDelivery(deliveryID: String, nodeID: String, now: Date) async throws -> Bool {
-        try await write { transaction in
-            guard var delivery = try await Self.delivery(transaction, id: deliveryID), delivery.nodeID == nodeID else { return false }
+        try await write(isolation: .rowLocks) { transaction in
+            guard var delivery = try await Self.lockedDelivery(transaction, id: deliveryID), delivery.nodeID == nodeID else { return false }
             if delivery.cancelRequested {
                 delivery.withdraw(reason: "cancelled by the operator before it started")
                 _ = try await move(transaction, &delivery, to: .cancelled, now: now)
@@ -46,8 +46,8 @@ extension PostgresFleetStore {
     }
 
     public func recordResult(_ result: BundleResult, fromNode nodeID: String, now: Date) async throws -> Bool {
-        try await write { transaction in
-            guard var delivery = try await Self.delivery(transaction, id: result.deliveryID), delivery.nodeID == nodeID else {
+        try await write(isolation: .rowLocks) { transaction in
+            guard var delivery = try await Self.lockedDelivery(transaction, id: result.deliveryID), delivery.nodeID == nodeID else {
                 // Not ours to record (unknown, or another node's): note it, let the agent forget it.
                 try await transaction.insert(NodeEventRecord.unmatchedResult(result, nodeID: nodeID, at: now), into: "node_events")
                 return true
@@ -85,5 +85,10 @@ extension PostgresFleetStore {
 
     static func delivery(_ transaction: PostgresTransaction, id: String) async throws -> DeliveryRecord? {
         try await transaction.fetchOne(DeliveryRecord.self, "SELECT * FROM deliveries WHERE id = \(id)")
+    }
+
+    /// The delivery, its row locked until the transaction ends (`Isolation.rowLocks`).
+    static func lockedDelivery(_ transaction: PostgresTransaction, id: String) async throws -> DeliveryRecord? {
+        try await transaction.fetchOne(DeliveryRecord.self, "SELECT * FROM deliveries WHERE id = \(id) FOR UPDATE")
     }
 }

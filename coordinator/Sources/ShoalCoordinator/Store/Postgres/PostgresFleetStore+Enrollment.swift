@@ -18,7 +18,9 @@ extension PostgresFleetStore {
     /// `makeNode` builds the record only (the certificate is signed before): it may run once
     /// per attempt when a conflicting enrollment makes the transaction run again.
     public func enroll(tokenHash: String, now: Date, makeNode: @escaping @Sendable (JoinTokenRecord) throws -> NodeRecord) async throws -> NodeRecord {
-        try await write { transaction in
+        // Row locks: enrollments racing on one token wait on its row; the guarded UPDATE,
+        // re-checked on the row as it is then, still decides.
+        try await write(isolation: .rowLocks) { transaction in
             guard let token = try await transaction.fetchOne(JoinTokenRecord.self, "SELECT * FROM join_tokens WHERE tokenHash = \(tokenHash)") else {
                 throw JoinTokenRecord.unknownTokenError
             }

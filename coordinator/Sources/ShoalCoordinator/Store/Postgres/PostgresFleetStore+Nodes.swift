@@ -46,10 +46,11 @@ extension PostgresFleetStore {
     public func recordHeartbeat(
         nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int, coordinatorURL: String?
     ) async throws -> HeartbeatOutcome? {
-        try await write { transaction in
+        // Row locks: a heartbeat and a bundle queued to the node both write its row.
+        try await write(isolation: .rowLocks) { transaction in
             guard let row = try await transaction.fetchOne(HeartbeatRow.self, """
                 SELECT status, labelsVersion, CASE WHEN labelsVersion > \(labelsVersionHeld) THEN labelStatementJSON END AS labelStatementJSON
-                FROM nodes WHERE id = \(nodeID)
+                FROM nodes WHERE id = \(nodeID) FOR UPDATE
                 """) else { return nil }
             var status = try NodeRecord.Status(stored: row.status, nodeID: nodeID)
             if status == .down {

@@ -15,8 +15,8 @@ extension PostgresFleetStore {
     }
 
     public func queue(deliveryID: String, now: Date, sign: @escaping @Sendable (DeliveryRecord, Int64) throws -> String) async throws -> DeliveryRecord? {
-        try await write { transaction in
-            guard var delivery = try await Self.delivery(transaction, id: deliveryID), delivery.status == .pending else { return nil }
+        try await write(isolation: .rowLocks) { transaction in
+            guard var delivery = try await Self.lockedDelivery(transaction, id: deliveryID), delivery.status == .pending else { return nil }
             // The node's row is locked until commit: replicas queueing to one node take turns,
             // and a rolled-back attempt gives its number back (no gaps, no repeats).
             guard let sequence = try await transaction.scalar(
@@ -34,8 +34,8 @@ extension PostgresFleetStore {
         deliveryID: String, from: Set<NodeTaskStatus>?, to next: NodeTaskStatus, now: Date,
         errorCode: String?, message: String?, notBefore: Date?, countAttempt: Bool = false
     ) async throws -> DeliveryRecord? {
-        try await write { transaction in
-            guard var delivery = try await Self.delivery(transaction, id: deliveryID) else { return nil }
+        try await write(isolation: .rowLocks) { transaction in
+            guard var delivery = try await Self.lockedDelivery(transaction, id: deliveryID) else { return nil }
             if let from, !from.contains(delivery.status) { return nil }
             delivery.note(errorCode: errorCode, message: message, notBefore: notBefore, countAttempt: countAttempt)
             guard try await move(transaction, &delivery, to: next, now: now) else { return nil }
