@@ -8,11 +8,11 @@ import ShoalCore
 /// fleet (`database: postgres://…`). Same contract as `SQLiteFleetStore`, which stays the
 /// default: the conformance suites in Tests/ShoalCoordinatorTests/Conformance run on both.
 ///
-/// Every write is one SERIALIZABLE transaction, retried when PostgreSQL reports a
-/// serialization failure or a deadlock: the store's invariants (a token's use count, a
-/// node's sequence numbers, a delivery's state machine and its task's counters, the audit
-/// chain's head) then hold as they do under SQLite's single writer, whichever replica writes,
-/// without a lock taken by hand in each method. Reads run as autocommit statements, or in a
+/// Every write is one transaction, retried when PostgreSQL reports a serialization failure
+/// or a deadlock: SERIALIZABLE for what operators do, so the store's invariants (a token's
+/// use count, revocation, the last admin, trust versions) hold as under SQLite's single
+/// writer whichever replica writes; READ COMMITTED with the rows it decides on locked for
+/// the agents' hot path (`Isolation.rowLocks`). Reads run as autocommit statements, or in a
 /// REPEATABLE READ snapshot where one answer needs several (`snapshot`).
 public final class PostgresFleetStore: FleetStore {
     let client: PostgresClient
