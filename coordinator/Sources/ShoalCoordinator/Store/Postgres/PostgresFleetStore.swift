@@ -69,7 +69,12 @@ public final class PostgresFleetStore: FleetStore {
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own chatter (a lease asked for in the moment before `run` starts, each
+        // reconnection attempt) stays out of the log: every failure that matters reaches a
+        // caller as `server.storage`, and the caller logs it.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.client = client
         self.running = Task { await client.run() }
     }
