@@ -70,4 +70,38 @@ import Testing
         )
         #expect(try await two.queue(deliveryID: "late", now: Date()) { _, _ in "{}" }?.sequence == 13)
     }
+
+    /// A fan-out planned on one replica while the other records every node's heartbeats, as a
+    /// busy fleet does: the task and all its deliveries go in at once, whatever the heartbeats
+    /// do to the node rows the deliveries point at, and cancelling it meanwhile works too.
+    @Test func aFanOutAndItsCancelGoThroughWhileTheNodesKeepBeating() async throws {
+        let nodes = (1...200).map { "n-\($0)" }
+        try await one.addTestToken("many", uses: nodes.count)
+        for node in nodes { try await one.enrollTestNode(node, secret: "many") }
+        let beating = Task {
+            var beats = 0
+            while !Task.isCancelled {
+                for node in nodes.shuffled().prefix(20) {
+                    // Cancelling this loop cancels its last heartbeat; any other failure is one.
+                    if (try? await two.recordHeartbeat(nodeID: node, at: Date(), metricsJSON: "{}", factsJSON: nil, point: nil, labelsVersionHeld: 0, coordinatorURL: nil)) != nil {
+                        beats += 1
+                    }
+                }
+            }
+            return beats
+        }
+        defer { beating.cancel() }
+        let deliveries = nodes.enumerated().map { position, node in
+            DeliveryRecord(id: "big-\(node)", taskID: "big", nodeID: node, position: position, isCanary: false, createdAt: Date())
+        }
+        try await one.createTask(TaskRecord(id: "big", name: "big", createdAt: Date(), createdBy: "test", requestJSON: "{}", total: nodes.count), deliveries: deliveries, audit: .test("task.create"))
+        for delivery in deliveries.prefix(50) {
+            _ = try await two.queue(deliveryID: delivery.id, now: Date()) { _, sequence in "{\"sequence\":\(sequence)}" }
+        }
+        let cancelled = try #require(try await one.requestCancel(taskID: "big", reason: "enough", now: Date(), audit: .test("task.cancel")))
+        beating.cancel()
+        #expect(await beating.value > 0)
+        #expect(cancelled.total == 200 && cancelled.cancelledCount == 200 && cancelled.pendingCount == 0 && cancelled.activeCount == 0)
+        #expect(try await two.deliveries(taskID: "big").allSatisfy { $0.status == .cancelled })
+    }
 }

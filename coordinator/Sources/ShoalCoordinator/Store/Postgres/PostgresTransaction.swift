@@ -80,6 +80,30 @@ struct PostgresTransaction: Sendable {
         _ = try await connection.query(Self.insertQuery(record, into: table, returning: nil), logger: logger).collect()
     }
 
+    /// Inserts many records of one type, a few hundred rows per statement, every column given
+    /// (nil as NULL): one round trip per batch, not per row.
+    func insertAll<Record: Encodable>(_ records: [Record], into table: String) async throws {
+        guard let first = records.first else { return }
+        let names = try PostgresRowEncoder.columns(of: first).map(\.name)
+        let perStatement = max(1, 30_000 / max(names.count, 1))
+        for start in stride(from: 0, to: records.count, by: perStatement) {
+            var binds = PostgresBindings()
+            var rows: [String] = []
+            for record in records[start..<min(start + perStatement, records.count)] {
+                let columns = try PostgresRowEncoder.columns(of: record)
+                guard columns.map(\.name) == names else { throw ShoalError(.internalError, "records for \(table) differ in their columns") }
+                var placeholders: [String] = []
+                for column in columns {
+                    column.value.bind(into: &binds)
+                    placeholders.append("$\(binds.count)")
+                }
+                rows.append("(" + placeholders.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES \(rows.joined(separator: ", "))"
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+        }
+    }
+
     /// Inserts and returns the identity the table assigned (`node_events.id`, …).
     func insertReturningID(_ record: some Encodable, into table: String, id: String = "id") async throws -> Int64 {
         guard let assigned = try await scalar(Int64.self, Self.insertQuery(record, into: table, returning: id)) else {
