@@ -36,16 +36,6 @@ import Testing
         try await store.auditEntries(AuditQuery(limit: 100)).map(\.action)
     }
 
-    func code(of body: () async throws -> Void) async -> ShoalError.Code? {
-        do {
-            try await body()
-            return nil
-        } catch let error as ShoalError {
-            return error.code
-        } catch {
-            return .internalError
-        }
-    }
 
     @Test func listsEveryCredentialWithItsStatus() async throws {
         try await add("0a", "admin", .admin)
@@ -110,9 +100,9 @@ import Testing
 
     @Test func anUnknownNameOrSerialIsNotFound() async throws {
         try await add("01", "otto", .operator)
-        #expect(await code { _ = try await revoke(name: "nobody", serial: nil, by: "a", now: now) } == .notFound)
-        #expect(await code { _ = try await revoke(name: nil, serial: "ff", by: "a", now: now) } == .notFound)
-        #expect(await code { _ = try await revoke(name: nil, serial: nil, by: "a", now: now) } == .invalidArgument)
+        #expect(await errorCode { _ = try await revoke(name: "nobody", serial: nil, by: "a", now: now) } == .notFound)
+        #expect(await errorCode { _ = try await revoke(name: nil, serial: "ff", by: "a", now: now) } == .notFound)
+        #expect(await errorCode { _ = try await revoke(name: nil, serial: nil, by: "a", now: now) } == .invalidArgument)
     }
 
     @Test func theLastActiveAdminCannotBeRevoked() async throws {
@@ -120,14 +110,14 @@ import Testing
         try await add("0b", "old-admin", .admin, expiresIn: -1)
         try await add("0c", "otto", .operator)
         // An expired admin does not count as one left.
-        #expect(await code { _ = try await revoke(name: "admin", serial: nil, by: "admin admin", now: now) } == .conflict)
+        #expect(await errorCode { _ = try await revoke(name: "admin", serial: nil, by: "admin admin", now: now) } == .conflict)
         #expect(try await store.operatorCredential(serial: "0a")?.revokedAt == nil)
         #expect(try await store.auditEntries(AuditQuery(action: "operator.revoke")).isEmpty)
         // Other roles are revoked as usual; so is an admin once another one is active.
         #expect(try await revoke(name: "otto", serial: nil, by: "admin admin", now: now).count == 1)
         try await add("0d", "ada", .admin)
         #expect(try await revoke(name: "admin", serial: nil, by: "admin ada", now: now).count == 1)
-        #expect(await code { _ = try await revoke(name: nil, serial: "0d", by: "admin ada", now: now) } == .conflict)
+        #expect(await errorCode { _ = try await revoke(name: nil, serial: "0d", by: "admin ada", now: now) } == .conflict)
         // An expired admin credential can always be revoked.
         #expect(try await revoke(name: "old-admin", serial: nil, by: "admin ada", now: now).count == 1)
     }
