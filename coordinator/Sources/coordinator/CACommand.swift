@@ -8,7 +8,7 @@ import ShoalCore
 struct CACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
-        abstract: "Rotate the fleet CA: new, then (after the root lists it) activate, then finish.",
+        abstract: "Rotate the fleet CA (new, then activate, then finish); re-issue the server certificate (server-cert).",
         discussion: """
         1. coordinator ca new --data-dir D                 (writes D/ca.next.crt/.key)
         2. coordinator root add-ca --cert D/ca.next.crt    (a root holder; agents trust both CAs)
@@ -18,7 +18,7 @@ struct CACommand: AsyncParsableCommand {
            coordinator ca finish --data-dir D              (then restart the coordinator)
         5. coordinator root remove-ca OLD-FINGERPRINT      (a root holder)
         """,
-        subcommands: [New.self, Activate.self, Status.self, Finish.self]
+        subcommands: [New.self, Activate.self, Status.self, Finish.self, ServerCertificate.self]
     )
 
     struct DataDirOption: ParsableArguments {
