@@ -89,4 +89,57 @@ import Testing
         #expect(try await Self.download(outputs) == "==> step 1 (first) stdout <==\nkept\n")
         #expect(try await outputs.storedTasks() == ["t-1": 5])
     }
+
+    /// Two replicas take uploads of two steps of one delivery at once, each under the
+    /// delivery's cap alone but not together: the cap is checked again when an upload
+    /// commits (SERIALIZABLE), so one of them is refused, whichever replica got it.
+    @Test func theDeliveryCapHoldsAcrossReplicasUploadingAtOnce() async throws {
+        let url = try DatabaseURL(try await PostgresServer.shared().createDatabase() + "?sslmode=disable", source: "test")
+        let replicas = [
+            PostgresStepOutputs(store: try await PostgresFleetStore(url: url, maxConnections: 2)),
+            PostgresStepOutputs(store: try await PostgresFleetStore(url: url, maxConnections: 2)),
+        ]
+        let uploads = (0..<2).map { _ in HeldUpload(bytes: ByteBuffer(string: String(repeating: "x", count: 600))) }
+        let results = (0..<2).map { index in
+            Task {
+                try await replicas[index].store(
+                    RequestBody(asyncSequence: uploads[index]), taskID: "t-1", deliveryID: "d-1", step: index, stream: "stdout",
+                    streamCap: 1000, deliveryCap: 1000
+                )
+            }
+        }
+        // Both have checked what the delivery holds (nothing yet) before either commits.
+        for upload in uploads { #expect(try await upload.reading.wait(upTo: .seconds(20))) }
+        for upload in uploads { upload.release.signal() }
+        var stored = 0
+        var refused: [ShoalError] = []
+        for result in results {
+            do { stored += try await result.value } catch let error as ShoalError { refused.append(error) }
+        }
+        #expect(stored == 600 && refused.map(\.code) == [.bodyTooLarge], "stored \(stored), refused \(refused)")
+        #expect(try await replicas[0].storedTasks() == ["t-1": 600])
+    }
+}
+
+/// An upload body that signals `reading` when the store starts reading it and ends only
+/// after `release`: uploads held open together.
+struct HeldUpload: AsyncSequence, Sendable {
+    let bytes: ByteBuffer
+    let reading = Wakeup()
+    let release = Wakeup()
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let upload: HeldUpload
+        var sent = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !sent else { return nil }
+            sent = true
+            upload.reading.signal()
+            _ = try await upload.release.wait(upTo: .seconds(30))
+            return upload.bytes
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(upload: self) }
 }

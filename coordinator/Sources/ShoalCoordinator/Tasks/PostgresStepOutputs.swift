@@ -59,6 +59,16 @@ struct PostgresStepOutputs: StepOutputStore {
             try await flush()
             let (total, count) = (Int64(written), chunks)
             try await store.write { transaction in
+                // Again, as it commits: another replica may have stored this delivery's other
+                // output meanwhile. SERIALIZABLE: of two such commits at once, one runs again
+                // and sees the other's.
+                let othersNow = try await transaction.scalar(Int64.self, """
+                    SELECT COALESCE(SUM(bytes), 0)::BIGINT FROM step_outputs
+                    WHERE deliveryID = \(deliveryID) AND NOT (step = \(Int64(step)) AND stream = \(stream))
+                    """) ?? 0
+                guard othersNow + total <= Int64(deliveryCap) else {
+                    throw ShoalError(.bodyTooLarge, "delivery \(deliveryID) now has \(othersNow) bytes of other output (stored meanwhile, through another coordinator); with these \(total) it is over its limit (limits.max_output_bytes_per_delivery: \(deliveryCap)); nothing of this upload is kept")
+                }
                 let replaced = try await transaction.scalar(String.self, """
                     SELECT upload FROM step_outputs WHERE deliveryID = \(deliveryID) AND step = \(Int64(step)) AND stream = \(stream)
                     """)

@@ -50,7 +50,9 @@ extension AgentRoutes {
     }
 }
 
-/// Keys with an operation in progress.
+/// Keys with an operation in progress, on this coordinator. Replicas do not share it: the
+/// per-delivery cap holds across replicas because `PostgresStepOutputs` checks it again in
+/// the transaction that commits an upload.
 final class UploadGate: Sendable {
     private let busy = Mutex<Set<String>>([])
 
