@@ -26,7 +26,7 @@ extension APIClient {
         guard (200..<300).contains(Int(response.status.code)) else {
             let body: ByteBuffer
             do { body = try await response.body.collect(upTo: Self.maxStreamedErrorBytes) } catch { throw transportFailure(error, at: base) }
-            throw Self.refusal(status: response.status, body: Data(body.readableBytesView), method: .GET, path: path)
+            throw refusalMovingOn(status: response.status, body: Data(body.readableBytesView), method: .GET, path: path, at: base)
         }
         do {
             for try await chunk in response.body { try consume(chunk) }

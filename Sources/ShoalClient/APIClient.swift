@@ -104,7 +104,7 @@ public final class APIClient: Sendable {
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
-            throw Self.refusal(status: response.status, body: data, method: method, path: path)
+            throw refusalMovingOn(status: response.status, body: data, method: method, path: path, at: base)
         }
         return data
     }

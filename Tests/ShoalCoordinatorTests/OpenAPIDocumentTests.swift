@@ -70,7 +70,7 @@ import Testing
                     Issue.record("\(method) \(path) has no responses"); continue
                 }
                 #expect(fields["security"] != nil, "\(method) \(path) does not say who may call it")
-                for code in ["401", "403", "500"] { #expect(responses[code] != nil, "\(method) \(path) lacks \(code)") }
+                for code in ["401", "403", "500", "503"] { #expect(responses[code] != nil, "\(method) \(path) lacks \(code)") }
                 for (code, response) in responses where !code.hasPrefix("2") {
                     guard case .object(let reference) = response, case .string(let target)? = reference["$ref"] else {
                         Issue.record("\(method) \(path) \(code) is not a shared error response"); continue

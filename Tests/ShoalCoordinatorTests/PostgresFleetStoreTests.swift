@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ShoalCore
 import ShoalTestSupport
 import Testing
@@ -68,6 +69,53 @@ import Testing
             #expect(error.message.contains("127.0.0.1"))
             #expect(!error.message.contains("secret"))
         }
+    }
+
+    /// A replica whose database goes away (its connection cut, then refused) answers every
+    /// operation at once with `server.storage`, a 503 that moves agents to another replica,
+    /// instead of waiting on its pool for a minute; once the database is back it serves again.
+    @Test func aStoreThatLosesItsDatabaseFailsAtOnceAndRecovers() async throws {
+        let direct = try await url()
+        var forwarder = try TCPForwarder.start(to: direct.port)
+        let through = try DatabaseURL(
+            "postgres://\(direct.user):\(direct.password ?? "")@127.0.0.1:\(forwarder.port)/\(direct.database)?sslmode=disable", source: "test"
+        )
+        let store = try await PostgresFleetStore(url: through, maxConnections: 2)
+        let listener = PostgresChangeListener(store: store, notifier: WorkNotifier(), logger: Logger(label: "test"))
+        let listening = Task { try await listener.run() }
+        defer { listening.cancel(); store.close() }
+        #expect(try await listener.listening.wait(upTo: .seconds(10)), "the listener never listened")
+        #expect(try await store.nodes().isEmpty)
+
+        forwarder.kill()
+        let killed = ContinuousClock.now
+        // Within seconds every call fails, and says why; none waits out the pool's minute.
+        var refusal: ShoalError?
+        for _ in 0..<50 where refusal == nil {
+            let started = ContinuousClock.now
+            do {
+                _ = try await store.nodes()
+            } catch let error as ShoalError where error.message.contains("cannot reach its fleet database") {
+                refusal = error
+                #expect(ContinuousClock.now - started < .seconds(1), "a refusal that waited")
+            } catch {}
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let error = try #require(refusal, "operations never failed fast with the database gone")
+        #expect(ContinuousClock.now - killed < .seconds(15), "calls waited on the pool before failing")
+        #expect(error.code == .storage)
+        #expect(!error.message.contains(direct.password ?? "-"))
+
+        forwarder = try TCPForwarder.start(port: forwarder.port, to: direct.port)
+        let restored = ContinuousClock.now
+        var back = false
+        for _ in 0..<100 where !back {
+            back = (try? await store.nodes()) != nil
+            if !back { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(back, "the store did not serve again once the database was back")
+        #expect(ContinuousClock.now - restored < .seconds(15), "the store took long to serve again")
+        _ = forwarder
     }
 
     /// A server that takes TLS only: `verify-full` with its CA connects, and without it (the

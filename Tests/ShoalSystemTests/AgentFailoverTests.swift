@@ -42,7 +42,7 @@ struct AgentFailoverTests {
             for name in ["first", "second"] {
                 let port = freePort()
                 let process = try ChildProcess(
-                    "/usr/bin/env", ["python3", "-c", Self.forwarder, "\(port)", "\(fleet.port)"], logPath: fleet.root + "/forwarder-\(name).log"
+                    "/usr/bin/env", ["python3", "-c", TCPForwarder.script, "\(port)", "\(fleet.port)"], logPath: fleet.root + "/forwarder-\(name).log"
                 )
                 forwarders["https://127.0.0.1:\(port)"] = process
                 let listening = await eventually(timeout: 10) { process.log.contains("listening") }
@@ -97,39 +97,5 @@ struct AgentFailoverTests {
             #expect(bad.stdout.isEmpty)
         }
     }
-
-    /// A TCP forwarder: 127.0.0.1:argv[1] to 127.0.0.1:argv[2]. Killed, it drops every
-    /// connection through it, as a coordinator that goes away does.
-    static let forwarder = """
-        import socket, sys, threading
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", int(sys.argv[1])))
-        server.listen(64)
-        print("listening", flush=True)
-        def pipe(source, sink):
-            try:
-                while True:
-                    data = source.recv(65536)
-                    if not data:
-                        break
-                    sink.sendall(data)
-            except OSError:
-                pass
-            for end in (source, sink):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        while True:
-            client, _ = server.accept()
-            try:
-                upstream = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-            except OSError:
-                client.close()
-                continue
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=pipe, args=(source, sink), daemon=True).start()
-        """
 }
 }

@@ -6,10 +6,13 @@ import ShoalTestSupport
 import Testing
 
 /// Two coordinator replicas on one real PostgreSQL database serving six real agents: the fleet
-/// is moved there with `coordinator db copy`, each replica has its own copy of the data
-/// directory (keys and config) and its own port, and every agent knows both URLs. One fleet
-/// for every phase, in order: wake-ups across replicas, one run per schedule tick,
-/// `--max-concurrency` across replicas, `kill -9` of the replica driving a rollout, failover.
+/// is moved there with `coordinator db copy`, the server certificate gets the second
+/// replica's address (`ca server-cert --san`), each replica has its own copy of the data
+/// directory (keys and config), its own address and its own way to the database (a TCP
+/// forwarder that can be cut), and every agent knows both URLs. One fleet for every phase, in
+/// order: wake-ups across replicas, one run per schedule tick, `--max-concurrency` across
+/// replicas, `kill -9` of the replica driving a rollout, failover, then failover again when
+/// the surviving replica loses its database.
 extension SystemTests {
 @Suite(.serialized)
 struct ReplicaTests {
@@ -19,18 +22,36 @@ struct ReplicaTests {
         let process: ChildProcess
     }
 
-    static func startReplica(_ fleet: TestFleet, dataDir: String, name: String, port: Int = freePort()) async throws -> Replica {
+    static func startReplica(
+        _ fleet: TestFleet, dataDir: String, name: String, host: String = "127.0.0.1", port: Int = freePort(), log: String? = nil
+    ) async throws -> Replica {
         let process = try ChildProcess(
-            TestFleet.coordinatorBinary, ["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:\(port)"], logPath: fleet.root + "/coordinator-\(name).log"
+            TestFleet.coordinatorBinary, ["serve", "--data-dir", dataDir, "--listen", "\(host):\(port)"], logPath: fleet.root + "/coordinator-\(log ?? name).log"
         )
         let up = await eventually(timeout: 30) { process.log.contains("coordinator listening on") }
         guard up else { throw ShoalError(.internalError, "replica \(name) did not start:\n\(process.log)") }
-        return Replica(url: "https://127.0.0.1:\(port)", listen: "127.0.0.1:\(port)", process: process)
+        return Replica(url: "https://\(host):\(port)", listen: "\(host):\(port)", process: process)
+    }
+
+    /// Points the replica's `database:` at its own forwarder to the server.
+    static func reachDatabase(dataDir: String, through forwarder: TCPForwarder) throws {
+        let path = dataDir + "/coordinator.yaml"
+        let config = try String(contentsOfFile: path, encoding: .utf8)
+        let rewritten = config.replacingOccurrences(of: ":\(forwarder.target)/", with: ":\(forwarder.port)/")
+            .replacingOccurrences(of: "@localhost:\(forwarder.port)/", with: "@127.0.0.1:\(forwarder.port)/")
+        guard rewritten != config else { throw ShoalError(.internalError, "no database URL to port \(forwarder.target) in \(path)") }
+        try rewritten.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     @Test func twoReplicasOnPostgreSQLServeOneFleet() async throws {
-        let database = try await PostgresServer.shared().createDatabase(prefix: "replicas") + "?sslmode=disable"
+        let server = try await PostgresServer.shared()
+        let database = try await server.createDatabase(prefix: "replicas") + "?sslmode=disable"
         try await TestFleet.with(configure: { $0.workLease = "6s" }) { fleet in
+            // The second replica listens on 127.0.0.2: clients reach it only once the server
+            // certificate names that address.
+            let reissued = try fleet.cli(["ca", "server-cert", "--san", "127.0.0.2"])
+            try #require(reissued.status == 0, "ca server-cert failed: \(reissued.stdout)\(reissued.stderr)")
+            #expect(reissued.stdout.contains("127.0.0.2"))
             // Move the fresh fleet onto PostgreSQL, then give the second replica its own data dir.
             let copy = try fleet.cli(["db", "copy", "--to", database, "--write-config"])
             try #require(copy.status == 0, "db copy failed: \(copy.stdout)\(copy.stderr)")
@@ -38,10 +59,14 @@ struct ReplicaTests {
             let secondDir = fleet.root + "/coordinator-b"
             let copied = try runCommand("/bin/cp", ["-a", fleet.dataDir, secondDir])
             try #require(copied.status == 0, "\(copied.stderr)")
-            let replicas = [
+            let dataDirs = [fleet.dataDir, secondDir]
+            let databasePort = try DatabaseURL(database, source: "test").port
+            let ways = try dataDirs.map { _ in try TCPForwarder.start(to: databasePort) }
+            for (dataDir, way) in zip(dataDirs, ways) { try Self.reachDatabase(dataDir: dataDir, through: way) }
+            var replicas = [
                 // The first on the advertised address, which the CLI and `fleet.admin()` use.
                 try await Self.startReplica(fleet, dataDir: fleet.dataDir, name: "a", port: fleet.port),
-                try await Self.startReplica(fleet, dataDir: secondDir, name: "b"),
+                try await Self.startReplica(fleet, dataDir: secondDir, name: "b", host: "127.0.0.2"),
             ]
             defer { for replica in replicas { replica.process.stop(grace: 5) } }
             let urls = replicas.map(\.url)
@@ -148,6 +173,30 @@ struct ReplicaTests {
                 return nodes.count == 6 && nodes.allSatisfy { $0.coordinatorURL == survivor.url && $0.status == "ready" }
             }
             #expect(moved, "not every agent moved to \(survivor.url)")
+
+            // 5. The dead replica comes back; then the survivor loses its database. It answers
+            //    503 server.storage at once, and every agent moves back to the other.
+            let survivorIndex = 1 - driver
+            replicas[driver] = try await Self.startReplica(
+                fleet, dataDir: dataDirs[driver], name: ["a", "b"][driver], host: String(replicas[driver].listen.split(separator: ":")[0]),
+                port: Int(replicas[driver].listen.split(separator: ":")[1]) ?? 0, log: ["a", "b"][driver] + "-again"
+            )
+            let revived = replicas[driver]
+            ways[survivorIndex].kill()
+            let refused = try await eventually(timeout: 20) {
+                do {
+                    _ = try await OperatorTestClient.get(fleet, url: survivor.url, "/v1/nodes", as: NodeListResponse.self)
+                    return false
+                } catch let error as ShoalError {
+                    return error.code == .storage && error.message.contains("cannot reach its fleet database")
+                }
+            }
+            #expect(refused, "the replica without its database did not say so")
+            let movedBack = try await eventually(timeout: 40) {
+                let nodes = try await OperatorTestClient.get(fleet, url: revived.url, "/v1/nodes", as: NodeListResponse.self).nodes
+                return nodes.count == 6 && nodes.allSatisfy { $0.coordinatorURL == revived.url && $0.status == "ready" }
+            }
+            #expect(movedBack, "not every agent left the replica without a database for \(revived.url)")
         }
     }
 }

@@ -33,7 +33,8 @@ public struct AgentRuntime: Sendable {
             endpoints: try CoordinatorEndpoints.jittered(identity.coordinatorURLs),
             tls: try ClientTLS.mutual(caPEM: credentials.ca, certificatePEM: credentials.certificate, keyPEM: credentials.key)
         ) { [logger] from, to, reason in
-            logger.warning("cannot reach the coordinator; moving to the next URL", metadata: ["from": "\(from)", "to": "\(to)", "error": "\(reason.message)"])
+            let why = reason.code == .unreachable ? "cannot reach the coordinator" : "the coordinator cannot serve now (\(reason.code.rawValue))"
+            logger.warning("\(why); moving to the next URL", metadata: ["from": "\(from)", "to": "\(to)", "error": "\(reason.message)"])
         }
         let spool = ResultSpool(directory: state.spoolDirectory)
         let interrupted = try RunningMarker.recover(state: state, spool: spool)

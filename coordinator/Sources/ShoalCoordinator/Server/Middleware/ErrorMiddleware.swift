@@ -47,6 +47,9 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound: .notFound
         case .bodyTooLarge: .contentTooLarge
         case .noNodesMatched: .unprocessableContent
+        // The database is unreachable or failing from this replica: another may serve (an
+        // agent with several coordinator URLs moves on after a 503).
+        case .storage: .serviceUnavailable
         default: .internalServerError
         }
     }

@@ -46,8 +46,35 @@ public struct PostgresChangeListener: Service {
         }
     }
 
+    /// On a connection of its own, not the pool's: connecting it is also this replica's check
+    /// that the database is reachable (`DatabaseReachability`), which the pool would not say
+    /// for a minute.
     private func listenUntilFailure(onListening: () -> Void) async throws {
-        try await store.client.withConnection { connection in
+        let connection: PostgresConnection
+        do {
+            connection = try await store.connectDirectly()
+        } catch {
+            if PostgresFleetStore.isUnreachable(error), store.reachability.lost(PostgresFleetStore.describe(error)) {
+                store.pool.replace()
+                logger.error("cannot reach the fleet database: answering every request with server.storage (503) until it is back", metadata: [
+                    "error": "\(PostgresFleetStore.describe(error))", "database": "\(store.location)",
+                ])
+            }
+            throw error
+        }
+        if store.reachability.restored() {
+            logger.notice("reached the fleet database again", metadata: ["database": "\(store.location)"])
+        }
+        do {
+            try await listen(on: connection, onListening: onListening)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func listen(on connection: PostgresConnection, onListening: () -> Void) async throws {
+        do {
             let tasks = try await connection.listen(PostgresChannel.tasks)
             let work = try await connection.listen(PostgresChannel.work)
             let fleet = try await connection.listen(PostgresChannel.fleet)

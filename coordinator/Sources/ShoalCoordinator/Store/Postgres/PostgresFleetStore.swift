@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import ShoalCore
+import Synchronization
 
 /// The fleet's state on a PostgreSQL server, for several coordinator replicas serving one
 /// fleet (`database: postgres://…`). Same contract as `SQLiteFleetStore`, which stays the
@@ -15,16 +16,22 @@ import ShoalCore
 /// the agents' hot path (`Isolation.rowLocks`). Reads run as autocommit statements, or in a
 /// REPEATABLE READ snapshot where one answer needs several (`snapshot`).
 public final class PostgresFleetStore: FleetStore {
-    let client: PostgresClient
+    let pool: PostgresPool
     let logger: Logger
     let timer: (any StoreOperationTimer)?
     public let taskChanges: TaskChangeFeed
-    /// Runs `client` (a swift-service-lifecycle service) for as long as the store is open.
-    private let running: Task<Void, Never>
     /// Where the store is, its password hidden.
     public let location: String
     /// The migrations this store applied when it opened (none when the schema was current).
     public let migratedAtOpen: [String]
+    /// How to open a connection of its own, outside the pool (the change listener's).
+    let directConfiguration: PostgresConnection.Configuration
+    /// Set by the change listener: while the database is unreachable, operations fail at once.
+    let reachability = DatabaseReachability()
+    /// The metric minute this replica last recorded for each node: a heartbeat in a minute
+    /// already recorded skips the metric work (most heartbeats; the database still refuses a
+    /// second point for a minute, so a node that moves between replicas is recorded once).
+    let recordedMinutes = Mutex<[String: Date]>([:])
 
     /// How often a write is tried when PostgreSQL keeps aborting it as a serialization
     /// conflict; contention between replicas resolves in one or two retries in practice.
@@ -44,12 +51,13 @@ public final class PostgresFleetStore: FleetStore {
         // One connection of its own first: an unreachable server or a refused password fails
         // here, at once and clearly, rather than in a pool that keeps retrying; and the
         // schema is brought up to date on it before any replica work starts.
+        var single = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+        )
+        single.options.connectTimeout = .seconds(10)
+        directConfiguration = single
         do {
-            var single = PostgresConnection.Configuration(
-                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-                tls: try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
-            )
-            single.options.connectTimeout = .seconds(10)
             let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
             do {
                 migratedAtOpen = try await PostgresMigrations.migrate(on: connection, logger: logger)
@@ -74,12 +82,10 @@ public final class PostgresFleetStore: FleetStore {
         // caller as `server.storage`, and the caller logs it.
         var poolLogger = logger
         poolLogger.logLevel = .error
-        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
-        self.client = client
-        self.running = Task { await client.run() }
+        self.pool = PostgresPool(configuration: configuration, logger: poolLogger)
     }
 
-    deinit { running.cancel() }
+    deinit { pool.close() }
 
     /// Every migration the database has, in the order applied (`coordinator db status`).
     public func appliedMigrations() async throws -> [String] {
@@ -87,7 +93,7 @@ public final class PostgresFleetStore: FleetStore {
     }
 
     /// Closes every connection; the store is unusable afterwards.
-    public func close() { running.cancel() }
+    public func close() { pool.close() }
 
     /// The TLS `sslmode` asks for; nil: plain TCP.
     static func tlsConfiguration(_ url: DatabaseURL) throws -> TLSConfiguration? {
@@ -139,7 +145,8 @@ public final class PostgresFleetStore: FleetStore {
         while true {
             let hooks = PostgresTransaction.CommitHooks()
             do {
-                let result = try await client.withConnection { connection in
+                try reachability.check(location: location)
+                let result = try await pool.client.withConnection { connection in
                     try await PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks)
                         .transaction(begin: begin, body)
                 }
@@ -155,12 +162,35 @@ public final class PostgresFleetStore: FleetStore {
         }
     }
 
+    /// A write that is one statement, autocommitted (no BEGIN, no COMMIT: one round trip),
+    /// retried like `write` on a deadlock. For the hottest writes, whose statement locks and
+    /// decides on its own.
+    func writeStatement<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        defer { report(function, since: started) }
+        var attempt = 1
+        while true {
+            do {
+                try reachability.check(location: location)
+                return try await pool.client.withConnection { connection in
+                    try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
+                }
+            } catch where Self.isRetryable(error) && attempt < Self.maxAttempts {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch {
+                throw storageError(error, in: function)
+            }
+        }
+    }
+
     /// Autocommit reads on one connection: each statement sees what was committed when it ran.
     func read<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         let started = ContinuousClock.now
         defer { report(function, since: started) }
         do {
-            return try await client.withConnection { connection in
+            try reachability.check(location: location)
+            return try await pool.client.withConnection { connection in
                 try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
             }
         } catch {
@@ -177,6 +207,18 @@ public final class PostgresFleetStore: FleetStore {
     /// Several reads that must agree with each other: one REPEATABLE READ, READ ONLY snapshot.
     func snapshot<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         try await read(function) { try await $0.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
+    }
+
+    /// A connection outside the pool, for as long as the caller keeps it (the listener's).
+    func connectDirectly() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: directConfiguration, id: 1, logger: logger)
+    }
+
+    /// True for a failure to reach the server at all (refused, reset, timed out, TLS), false
+    /// when the server answered with an error.
+    static func isUnreachable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return !(error is CancellationError) }
+        return error.serverInfo == nil
     }
 
     /// 40001 serialization_failure, 40P01 deadlock_detected: the transaction did nothing and
