@@ -3,9 +3,14 @@
 # on PostgreSQL, and two coordinator replicas on that PostgreSQL (each with half the nodes).
 # Prints heartbeats/s, p99, CPU and a no-op fan-out per setup (docs/benchmarks.md). Not a test.
 #
-# Usage: scripts/bench-replicas.sh [--nodes 2000] [--interval 2] [--window 30]
+# Usage: scripts/bench-replicas.sh [--nodes 2000] [--interval 2] [--window 30] [--replica-cpu PCT]
+#   --replica-cpu PCT  give each coordinator process at most PCT % of one core (a cgroup CPU
+#                      quota, as root): a replica's own machine, modelled on one host, so that
+#                      the coordinators, not the shared cores, are what runs out
 #   BIN=dir   use built coordinator and shoal-sim from dir (else a release build in .build/bench)
 #   KEEP=1    keep the temporary folder
+#   SETUPS="postgres-1 postgres-2"  run only these setups
+#   PG_STATS=1  print PostgreSQL's busiest statements of each window (pg_stat_statements)
 #
 # The heartbeat interval is short on purpose: the fleet asks for more heartbeats than one
 # coordinator answers, so the figure is what the setup sustains. PostgreSQL runs locally with
@@ -17,12 +22,14 @@ cd "$(dirname "$0")/.."
 NODES=2000
 INTERVAL=2
 WINDOW=30
+REPLICA_CPU=
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) NODES=$2; shift 2 ;;
     --interval) INTERVAL=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --replica-cpu) REPLICA_CPU=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,9 +49,26 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [ -d "$DIR/pg/data" ] && as_pg "$PGBIN/pg_ctl" -D "$DIR/pg/data" -m immediate stop >/dev/null 2>&1 || true
+  for group in "${CGROUPS[@]}"; do rmdir "$group" 2>/dev/null || true; done
   if [ -z "${KEEP:-}" ]; then rm -rf "$DIR"; else echo "kept $DIR" >&2; fi
 }
 trap cleanup EXIT
+# One CPU cgroup per coordinator process when --replica-cpu is given (cgroup v1 or v2).
+CGROUPS=()
+cap_cpu() { # PID NAME
+  [ -n "$REPLICA_CPU" ] || return 0
+  local group
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    group=/sys/fs/cgroup/shoal-bench-$2-$$; mkdir -p "$group"; echo "$((REPLICA_CPU * 1000)) 100000" >"$group/cpu.max"
+  elif [ -d /sys/fs/cgroup/cpu ]; then
+    group=/sys/fs/cgroup/cpu/shoal-bench-$2-$$; mkdir -p "$group"
+    echo 100000 >"$group/cpu.cfs_period_us"; echo "$((REPLICA_CPU * 1000))" >"$group/cpu.cfs_quota_us"
+  else
+    echo "--replica-cpu needs a cgroup CPU controller (and root)" >&2; exit 1
+  fi
+  echo "$1" >"$group/cgroup.procs"
+  CGROUPS+=("$group")
+}
 TICKS=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
@@ -60,11 +84,12 @@ echo "$PGPASS" >"$DIR/pg/pw"; [ "$(id -u)" = 0 ] && chown postgres: "$DIR/pg/pw"
 as_pg "$PGBIN/initdb" -D "$DIR/pg/data" -U shoal --pwfile="$DIR/pg/pw" --auth=scram-sha-256 -E UTF8 --locale=C --no-sync >/dev/null
 PGPORT=$(free_port)
 as_pg "$PGBIN/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/log" -w start \
-  -o "-p $PGPORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c synchronous_commit=off -c shared_buffers=256MB" >/dev/null
+  -o "-p $PGPORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c synchronous_commit=off -c shared_buffers=256MB${PG_STATS:+ -c shared_preload_libraries=pg_stat_statements}" >/dev/null
+[ -n "${PG_STATS:-}" ] && psql "postgres://shoal:$PGPASS@127.0.0.1:$PGPORT/postgres" -qc "CREATE EXTENSION pg_stat_statements" >/dev/null
 PGURL="postgres://shoal:$PGPASS@127.0.0.1:$PGPORT"
 
 : >"$DIR/results.jsonl"
-for setup in sqlite-1 postgres-1 postgres-2; do
+for setup in ${SETUPS:-sqlite-1 postgres-1 postgres-2}; do
   store=${setup%-*}; replicas=${setup#*-}
   echo "== $setup: $NODES nodes, ${INTERVAL}s heartbeats" >&2
   DATA="$DIR/$setup"
@@ -83,6 +108,7 @@ for setup in sqlite-1 postgres-1 postgres-2; do
     dir=$DATA; [ "$index" -gt 0 ] && { dir="$DATA-r$index"; cp -a "$DATA" "$dir"; }
     "$BIN/coordinator" serve --data-dir "$dir" --listen "127.0.0.1:${PORTS[$index]}" >"$DIR/$setup-r$index.log" 2>&1 &
     COORDS+=($!); PIDS+=($!)
+    cap_cpu "$!" "$setup-r$index"
     for _ in $(seq 200); do grep -q listening "$DIR/$setup-r$index.log" && break; sleep 0.1; done
   done
   token=$("$BIN/coordinator" token create --uses "$NODES" --ttl 2h --label role=bench)
@@ -103,7 +129,14 @@ for setup in sqlite-1 postgres-1 postgres-2; do
   sleep 10
   from=(); for index in $(seq 0 $((replicas - 1))); do from+=("$(wc -l <"$DIR/$setup-sim$index.stats")"); done
   c0=$(ticks "${COORDS[@]}"); s0=$(ticks "${SIMS[@]}"); p0=$( [ "$store" = postgres ] && pg_ticks || echo 0 ); t0=$(now)
+  [ -n "${PG_STATS:-}" ] && [ "$store" = postgres ] && psql "$PGURL/postgres" -qc "SELECT pg_stat_statements_reset()" >/dev/null
   sleep "$WINDOW"
+  if [ -n "${PG_STATS:-}" ] && [ "$store" = postgres ]; then
+    echo "== $setup: PostgreSQL's busiest statements in the window" >&2
+    psql "$PGURL/postgres" -c "SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >&2
+    psql "$PGURL/${db:-postgres}" -c "SELECT relname, n_tup_upd, n_tup_hot_upd, n_dead_tup, autovacuum_count FROM pg_stat_user_tables WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC LIMIT 5" >&2
+  fi
   c1=$(ticks "${COORDS[@]}"); s1=$(ticks "${SIMS[@]}"); p1=$( [ "$store" = postgres ] && pg_ticks || echo 0 ); t1=$(now)
   : >"$DIR/$setup-window.jsonl"
   for index in $(seq 0 $((replicas - 1))); do tail -n +"$((from[index] + 1))" "$DIR/$setup-sim$index.stats" >>"$DIR/$setup-window.jsonl"; done
@@ -141,10 +174,12 @@ print(json.dumps({
 PY
 done
 
-python3 - "$DIR/results.jsonl" "$NODES" "$INTERVAL" <<'PY'
+REPLICA_CPU=$REPLICA_CPU python3 - "$DIR/results.jsonl" "$NODES" "$INTERVAL" <<'PY'
 import json, os, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(f"{sys.argv[2]} nodes asking for {int(sys.argv[2]) / float(sys.argv[3]):.0f} heartbeats/s; {os.cpu_count()} cores shared by everything")
+cap = os.environ.get("REPLICA_CPU")
+print(f"{sys.argv[2]} nodes asking for {int(sys.argv[2]) / float(sys.argv[3]):.0f} heartbeats/s; {os.cpu_count()} cores shared by everything"
+      + (f"; each coordinator process capped at {cap} % of a core" if cap else ""))
 print(f"{'setup':>11} {'hb/s':>7} {'p99 ms':>7} {'coord CPU%':>10} {'pg CPU%':>8} {'sim CPU%':>8} {'fan-out s':>9} {'ok':>5}")
 base = next((r["heartbeats_per_second"] for r in rows if r["setup"] == "postgres-1"), None)
 for r in rows:

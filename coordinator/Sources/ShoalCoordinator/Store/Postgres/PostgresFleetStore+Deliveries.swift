@@ -7,12 +7,10 @@ import ShoalCore
 /// `SQLiteFleetStore+Tasks.swift` does them; every move goes through `move`.
 extension PostgresFleetStore {
     public func takeQueuedDeliveries(nodeID: String, now: Date) async throws -> [DeliveryRecord] {
-        // Almost every poll finds nothing: an autocommit look first, so an idle fleet's polls
-        // cost one indexed read each, not a SERIALIZABLE transaction.
+        // Almost every poll finds nothing: an autocommit look first (prepared), so an idle
+        // fleet's polls cost one indexed read each, not a transaction.
         let handedOut = NodeTaskStatus.handedOutRawValues
-        let any = try await read { transaction in
-            try await transaction.execute("SELECT 1 FROM deliveries WHERE nodeID = \(nodeID) AND status = ANY(\(handedOut)) LIMIT 1") > 0
-        }
+        let any = try await read { try await !$0.run(PostgresHotStatements.AnyHandedOut(nodeID: nodeID)).isEmpty }
         guard any else { return [] }
         return try await write(isolation: .rowLocks) { transaction in
             // `sent` ones too: see `DeliveryRecord.handOut`.

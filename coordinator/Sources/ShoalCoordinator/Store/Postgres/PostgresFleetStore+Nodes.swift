@@ -28,47 +28,43 @@ extension PostgresFleetStore {
         }
     }
 
-    /// The narrow read every agent request makes: the facts and metrics columns stay unread.
+    /// The narrow read every agent request makes (prepared): the facts and metrics columns stay unread.
     public func nodeCredential(id: String) async throws -> NodeCredential? {
         try await read { transaction in
-            guard let row = try await transaction.fetchOne(CredentialRow.self, """
-                SELECT status, certificateSerial, previousCertificateSerial, certificateKey FROM nodes WHERE id = \(id)
-                """) else { return nil }
+            guard let row = try await transaction.run(PostgresHotStatements.NodeCredential(nodeID: id)).first else { return nil }
             return NodeCredential(
-                status: try NodeRecord.Status(stored: row.status, nodeID: id), certificateSerial: row.certificateSerial,
-                previousCertificateSerial: row.previousCertificateSerial, certificateKey: row.certificateKey
+                status: try NodeRecord.Status(stored: row.0, nodeID: id), certificateSerial: row.1, previousCertificateSerial: row.2, certificateKey: row.3
             )
         }
     }
 
     /// Writes only the columns a heartbeat changes (the facts only when the node sent new
-    /// ones) and reads, in the same transaction, only what the answer needs.
+    /// ones) and reads, in the same write, only what the answer needs. Most heartbeats fall in
+    /// a metric minute this replica has recorded already: those are one prepared autocommit
+    /// statement (`PostgresHotStatements.Heartbeat`), one round trip, where a transaction took
+    /// ten (BEGIN, lock, update, the minute's checks, cancellations, COMMIT). The first
+    /// heartbeat of a minute also records the metric point, which reads the node's facts, so
+    /// it keeps the transaction.
     public func recordHeartbeat(
         nodeID: String, at: Date, metricsJSON: String, factsJSON: String?, point: MetricPoint?, labelsVersionHeld: Int, coordinatorURL: String?
     ) async throws -> HeartbeatOutcome? {
-        // Row locks: a heartbeat and a bundle queued to the node both write its row.
-        try await write(isolation: .rowLocks) { transaction in
-            guard let row = try await transaction.fetchOne(HeartbeatRow.self, """
-                SELECT status, labelsVersion, CASE WHEN labelsVersion > \(labelsVersionHeld) THEN labelStatementJSON END AS labelStatementJSON
-                FROM nodes WHERE id = \(nodeID) FOR UPDATE
-                """) else { return nil }
-            var status = try NodeRecord.Status(stored: row.status, nodeID: nodeID)
-            if status == .down {
-                try await transaction.insert(NodeEventRecord.backReady(nodeID: nodeID, at: at), into: "node_events")
+        let statement = PostgresHotStatements.Heartbeat(
+            nodeID: nodeID, at: at, metricsJSON: metricsJSON, factsJSON: factsJSON, coordinatorURL: coordinatorURL, labelsVersionHeld: labelsVersionHeld
+        )
+        let point = point.flatMap { point in recordedMinutes.withLock { $0[nodeID] } == point.at ? nil : point }
+        guard let point else {
+            return try await writeStatement { connection in
+                try await connection.run(statement).first.map { try PostgresHotStatements.Heartbeat.outcome($0, nodeID: nodeID) }
             }
-            if status != .revoked { status = .ready }
-            try await transaction.execute("""
-                UPDATE nodes SET status = \(status.rawValue), lastHeartbeatAt = \(at), metricsJSON = \(metricsJSON),
-                    factsJSON = COALESCE(\(factsJSON), factsJSON), coordinatorURL = COALESCE(\(coordinatorURL), coordinatorURL)
-                WHERE id = \(nodeID)
-                """)
-            if let point { try await Self.recordMetricPoint(transaction, nodeID: nodeID, point: point) }
-            let statement = row.labelStatementJSON.flatMap { try? WireCoding.decode(DSSEEnvelope.self, from: Data($0.utf8)) }
-            return HeartbeatOutcome(
-                status: status, labelsVersion: row.labelsVersion, labelStatement: statement,
-                cancellations: try await Self.cancellationsRequested(transaction, nodeID: nodeID)
-            )
         }
+        // Row locks: a heartbeat and a bundle queued to the node both write its row.
+        let outcome = try await write(isolation: .rowLocks) { transaction -> HeartbeatOutcome? in
+            guard let row = try await transaction.run(statement).first else { return nil }
+            try await Self.recordMetricPoint(transaction, nodeID: nodeID, point: point)
+            return try PostgresHotStatements.Heartbeat.outcome(row, nodeID: nodeID)
+        }
+        if outcome != nil { recordedMinutes.withLock { $0[nodeID] = point.at } }
+        return outcome
     }
 
     /// One UPDATE marks every overdue node; its ids come back those that beat first, oldest
@@ -171,19 +167,6 @@ private struct NodeSummaryRow: Decodable {
     var id: String
     var hostname: String
     var status: String
-}
-
-private struct CredentialRow: Decodable {
-    var status: String
-    var certificateSerial: String
-    var previousCertificateSerial: String?
-    var certificateKey: String?
-}
-
-private struct HeartbeatRow: Decodable {
-    var status: String
-    var labelsVersion: Int
-    var labelStatementJSON: String?
 }
 
 private struct StaleNode: Decodable {

@@ -17,6 +17,7 @@ enum PostgresMigrations {
     static let migrations: [(name: String, statements: [String])] = [
         ("v1-fleet", PostgresSchema.v1),
         ("v2-step-outputs", PostgresSchema.v2),
+        ("v3-heartbeats-in-place", PostgresSchema.v3),
     ]
 
     /// Applies what is missing; returns the names of the migrations it applied, in order.

@@ -129,4 +129,15 @@ enum PostgresSchema {
         """,
         "CREATE INDEX step_output_chunks_by_task ON step_output_chunks (taskKey)",
     ]
+
+    /// Heartbeats as heap-only (HOT) updates. Every beat sets `lastHeartbeatAt`, which an
+    /// index covered, so each beat wrote a new row version into every index of `nodes` and
+    /// left them for vacuum; without an indexed column changing, PostgreSQL updates the row
+    /// in place on its page (room left by the fill factor). What the index served — the
+    /// liveness sweep, the oldest ready beat — reads the table instead: a few milliseconds
+    /// for 10,000 nodes, every few seconds. SQLite, which has no HOT updates, keeps its index.
+    static let v3: [String] = [
+        "DROP INDEX nodes_by_status_heartbeat",
+        "ALTER TABLE nodes SET (fillfactor = 70)",
+    ]
 }
