@@ -15,6 +15,15 @@ extension PostgresFleetStore {
             return false
         }
         let (from, to) = (TaskRecord.counterColumn(for: delivery.status), TaskRecord.counterColumn(for: next))
+        delivery.status = next
+        if next.isFinal, delivery.finishedAt == nil { delivery.finishedAt = now }
+        try await transaction.update(delivery, in: "deliveries", key: ["id"])
+        try await signalAfterCommit(transaction, taskID: delivery.taskID)
+        // The node's long poll may be held by another replica: wake it through the database.
+        if next == .queued { try await transaction.notify(PostgresChannel.work, payload: delivery.nodeID) }
+        // The task's row last: every delivery of a fan-out updates it, and its lock is held
+        // until COMMIT, so it is taken as late as the transaction allows (deliveries before
+        // their task, as everywhere).
         let sql = from == to
             ? "UPDATE tasks SET changeVersion = changeVersion + 1 WHERE id = $1 RETURNING 1"
             : "UPDATE tasks SET \(from) = \(from) - 1, \(to) = \(to) + 1, changeVersion = changeVersion + 1 WHERE id = $1 RETURNING 1"
@@ -23,12 +32,6 @@ extension PostgresFleetStore {
         guard try await transaction.execute(PostgresQuery(unsafeSQL: sql, binds: binds)) == 1 else {
             throw ShoalError(.storage, "delivery \(delivery.id) belongs to missing task \(delivery.taskID)")
         }
-        try await signalAfterCommit(transaction, taskID: delivery.taskID)
-        // The node's long poll may be held by another replica: wake it through the database.
-        if next == .queued { try await transaction.notify(PostgresChannel.work, payload: delivery.nodeID) }
-        delivery.status = next
-        if next.isFinal, delivery.finishedAt == nil { delivery.finishedAt = now }
-        try await transaction.update(delivery, in: "deliveries", key: ["id"])
         return true
     }
 
