@@ -76,7 +76,7 @@ import Testing
     /// instead of waiting on its pool for a minute; once the database is back it serves again.
     @Test func aStoreThatLosesItsDatabaseFailsAtOnceAndRecovers() async throws {
         let direct = try await url()
-        var forwarder = try TCPForwarder.start(to: direct.port)
+        let forwarder = try TCPForwarder.start(to: direct.port)
         let through = try DatabaseURL(
             "postgres://\(direct.user):\(direct.password ?? "")@127.0.0.1:\(forwarder.port)/\(direct.database)?sslmode=disable", source: "test"
         )
@@ -87,7 +87,7 @@ import Testing
         #expect(try await listener.listening.wait(upTo: .seconds(10)), "the listener never listened")
         #expect(try await store.nodes().isEmpty)
 
-        forwarder.kill()
+        forwarder.cut()
         let killed = ContinuousClock.now
         // Within seconds every call fails, and says why; none waits out the pool's minute.
         var refusal: ShoalError?
@@ -106,7 +106,7 @@ import Testing
         #expect(error.code == .storage)
         #expect(!error.message.contains(direct.password ?? "-"))
 
-        forwarder = try TCPForwarder.start(port: forwarder.port, to: direct.port)
+        forwarder.restore()
         let restored = ContinuousClock.now
         var back = false
         for _ in 0..<100 where !back {
@@ -115,7 +115,6 @@ import Testing
         }
         #expect(back, "the store did not serve again once the database was back")
         #expect(ContinuousClock.now - restored < .seconds(15), "the store took long to serve again")
-        _ = forwarder
     }
 
     /// A server that takes TLS only: `verify-full` with its CA connects, and without it (the

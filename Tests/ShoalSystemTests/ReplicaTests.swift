@@ -182,7 +182,7 @@ struct ReplicaTests {
                 port: Int(replicas[driver].listen.split(separator: ":")[1]) ?? 0, log: ["a", "b"][driver] + "-again"
             )
             let revived = replicas[driver]
-            ways[survivorIndex].kill()
+            ways[survivorIndex].cut()
             let refused = try await eventually(timeout: 20) {
                 do {
                     _ = try await OperatorTestClient.get(fleet, url: survivor.url, "/v1/nodes", as: NodeListResponse.self)

@@ -1,54 +1,106 @@
 import Foundation
 
 /// A TCP forwarder from 127.0.0.1:`port` to 127.0.0.1:`target` (a small Python process).
-/// Killed, it drops every connection through it and refuses new ones: a server that went
-/// away, for whatever connects through it. Started again on the same port, it comes back.
+/// `cut()` drops every connection through it and turns new ones away while keeping its port
+/// (so nothing else can take it): a server that went away, for whatever connects through it.
+/// `restore()` forwards again. `kill()` (SIGKILL) ends it for good. Cut and restore go through
+/// a flag file the script looks at ten times a second: SIGUSR1/SIGUSR2 sent from the test
+/// process never took effect here (not investigated further).
 public final class TCPForwarder: @unchecked Sendable {
     public let port: Int
     public let target: Int
     private let process: Process
+    private let flag: String
 
-    private init(port: Int, target: Int, process: Process) {
+    private init(port: Int, target: Int, process: Process, flag: String) {
         self.port = port
         self.target = target
         self.process = process
+        self.flag = flag
     }
 
-    /// Starts forwarding and returns once it listens.
+    /// Starts forwarding and returns once it accepts connections (at most 10 s).
     public static func start(port: Int = freePort(), to target: Int) throws -> TCPForwarder {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, "\(port)", "\(target)"]
-        let output = Pipe()
-        process.standardOutput = output
+        let flag = NSTemporaryDirectory() + "shoal-forwarder-\(port)-\(UUID().uuidString).down"
+        process.arguments = ["python3", "-c", script, "\(port)", "\(target)", flag]
+        process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The script prints one line once it listens (or exits when it cannot bind).
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard line.contains("listening") else {
-            process.terminate()
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the TCP forwarder on port \(port) did not start"])
+        // No pipe to read (a read could wait forever on a write end another child inherited):
+        // connect until it answers, or the process is gone, or 10 s have passed.
+        let deadline = Date().addingTimeInterval(10)
+        while !canConnect(port: port) {
+            guard process.isRunning, Date() < deadline else {
+                if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the TCP forwarder on port \(port) did not start"])
+            }
+            usleep(50_000)
         }
-        return TCPForwarder(port: port, target: target, process: process)
+        return TCPForwarder(port: port, target: target, process: process, flag: flag)
     }
 
-    /// SIGKILL, as a machine or network going away: no connection is closed politely.
+    /// Closes every connection through it and refuses new ones (accepted and closed at once).
+    public func cut() {
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        usleep(300_000)
+    }
+
+    /// Forwards new connections again.
+    public func restore() {
+        try? FileManager.default.removeItem(atPath: flag)
+        usleep(300_000)
+    }
+
+    /// SIGKILL, as a machine going away.
     public func kill() {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        try? FileManager.default.removeItem(atPath: flag)
+    }
 
-    /// The forwarder itself: argv[1] listens, argv[2] is the target port.
+    private static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// The forwarder itself: argv[1] listens, argv[2] is the target port; while the file
+    /// argv[3] (optional) exists, it is cut.
     public static let script = """
-        import socket, sys, threading
+        import os, socket, sys, threading
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         server.bind(("127.0.0.1", int(sys.argv[1])))
         server.listen(64)
+        # accept wakes up every 0.1 s to look at the flag file.
+        server.settimeout(0.1)
+        flag = sys.argv[3] if len(sys.argv) > 3 else None
         print("listening", flush=True)
+        state = {"down": False}
+        open_sockets = []
+        lock = threading.Lock()
+        def close_all():
+            with lock:
+                for end in open_sockets:
+                    try:
+                        end.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                open_sockets.clear()
         def pipe(source, sink):
             try:
                 while True:
@@ -64,12 +116,25 @@ public final class TCPForwarder: @unchecked Sendable {
                 except OSError:
                     pass
         while True:
-            client, _ = server.accept()
+            down = flag is not None and os.path.exists(flag)
+            if down and not state["down"]:
+                close_all()
+            state["down"] = down
+            try:
+                client, _ = server.accept()
+            except socket.timeout:
+                continue
+            client.settimeout(None)
+            if state["down"]:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
             except OSError:
                 client.close()
                 continue
+            with lock:
+                open_sockets.extend([client, upstream])
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=pipe, args=(source, sink), daemon=True).start()
         """
