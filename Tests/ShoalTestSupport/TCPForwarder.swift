@@ -31,7 +31,7 @@ public final class TCPForwarder: @unchecked Sendable {
         // No pipe to read (a read could wait forever on a write end another child inherited):
         // connect until it answers, or the process is gone, or 10 s have passed.
         let deadline = Date().addingTimeInterval(10)
-        while !canConnect(port: port) {
+        while !acceptsConnections(port: port) {
             guard process.isRunning, Date() < deadline else {
                 if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
                 throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the TCP forwarder on port \(port) did not start"])
@@ -63,19 +63,6 @@ public final class TCPForwarder: @unchecked Sendable {
     deinit {
         kill()
         try? FileManager.default.removeItem(atPath: flag)
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// The forwarder itself: argv[1] listens, argv[2] is the target port; while the file
