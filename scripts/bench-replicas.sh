@@ -33,6 +33,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$REPLICA_CPU" in
+  ''|[1-9]|[1-9][0-9]|100) ;;
+  *) echo "--replica-cpu takes a whole percentage of one core, 1 to 100" >&2; exit 2 ;;
+esac
 if [ -z "${BIN:-}" ]; then
   for product in coordinator shoal-sim; do nice swift build -c release --scratch-path .build/bench --product "$product" >&2; done
   BIN=$(swift build -c release --scratch-path .build/bench --show-bin-path)

@@ -17,9 +17,11 @@ extension SystemTests {
 @Suite(.serialized)
 struct ReplicaTests {
     struct Replica {
-        let url: String
-        let listen: String
+        let host: String
+        let port: Int
         let process: ChildProcess
+        var url: String { "https://\(host):\(port)" }
+        var listen: String { "\(host):\(port)" }
     }
 
     static func startReplica(
@@ -30,7 +32,7 @@ struct ReplicaTests {
         )
         let up = await eventually(timeout: 30) { process.log.contains("coordinator listening on") }
         guard up else { throw ShoalError(.internalError, "replica \(name) did not start:\n\(process.log)") }
-        return Replica(url: "https://\(host):\(port)", listen: "\(host):\(port)", process: process)
+        return Replica(host: host, port: port, process: process)
     }
 
     /// Points the replica's `database:` at its own forwarder to the server.
@@ -178,8 +180,8 @@ struct ReplicaTests {
             //    503 server.storage at once, and every agent moves back to the other.
             let survivorIndex = 1 - driver
             replicas[driver] = try await Self.startReplica(
-                fleet, dataDir: dataDirs[driver], name: ["a", "b"][driver], host: String(replicas[driver].listen.split(separator: ":")[0]),
-                port: Int(replicas[driver].listen.split(separator: ":")[1]) ?? 0, log: ["a", "b"][driver] + "-again"
+                fleet, dataDir: dataDirs[driver], name: ["a", "b"][driver], host: replicas[driver].host, port: replicas[driver].port,
+                log: ["a", "b"][driver] + "-again"
             )
             let revived = replicas[driver]
             ways[survivorIndex].cut()

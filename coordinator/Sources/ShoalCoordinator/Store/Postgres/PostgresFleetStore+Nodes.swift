@@ -53,7 +53,7 @@ extension PostgresFleetStore {
         )
         let point = point.flatMap { point in recordedMinutes.withLock { $0[nodeID] } == point.at ? nil : point }
         guard let point else {
-            return try await writeStatement { connection in
+            return try await write(isolation: .statement) { connection in
                 try await connection.run(statement).first.map { try PostgresHotStatements.Heartbeat.outcome($0, nodeID: nodeID) }
             }
         }

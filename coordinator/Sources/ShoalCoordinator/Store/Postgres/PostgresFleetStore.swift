@@ -130,6 +130,9 @@ public final class PostgresFleetStore: FleetStore {
         /// locks they wait their turn instead. Methods on it lock what they read before
         /// deciding, so the outcome is the same.
         case rowLocks
+        /// One autocommit statement (no BEGIN, no COMMIT: one round trip) that locks and
+        /// decides on its own: the hottest writes (a heartbeat).
+        case statement
     }
 
     /// One write transaction, retried on serialization failures and deadlocks. `body` may run
@@ -138,17 +141,20 @@ public final class PostgresFleetStore: FleetStore {
     func write<T: Sendable>(
         _ function: String = #function, isolation: Isolation = .serializable, _ body: @Sendable (PostgresTransaction) async throws -> T
     ) async throws -> T {
-        let begin: PostgresQuery = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+        let begin: PostgresQuery? = switch isolation {
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        case .rowLocks: "BEGIN ISOLATION LEVEL READ COMMITTED"
+        case .statement: nil
+        }
         let started = ContinuousClock.now
         defer { report(function, since: started) }
         var attempt = 1
         while true {
             let hooks = PostgresTransaction.CommitHooks()
             do {
-                try reachability.check(location: location)
-                let result = try await pool.client.withConnection { connection in
-                    try await PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks)
-                        .transaction(begin: begin, body)
+                let result = try await leased(hooks: hooks) { transaction in
+                    guard let begin else { return try await body(transaction) }
+                    return try await transaction.transaction(begin: begin, body)
                 }
                 for hook in hooks.hooks { hook() }
                 return result
@@ -162,39 +168,24 @@ public final class PostgresFleetStore: FleetStore {
         }
     }
 
-    /// A write that is one statement, autocommitted (no BEGIN, no COMMIT: one round trip),
-    /// retried like `write` on a deadlock. For the hottest writes, whose statement locks and
-    /// decides on its own.
-    func writeStatement<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
-        let started = ContinuousClock.now
-        defer { report(function, since: started) }
-        var attempt = 1
-        while true {
-            do {
-                try reachability.check(location: location)
-                return try await pool.client.withConnection { connection in
-                    try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
-                }
-            } catch where Self.isRetryable(error) && attempt < Self.maxAttempts {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
-            } catch {
-                throw storageError(error, in: function)
-            }
-        }
-    }
-
     /// Autocommit reads on one connection: each statement sees what was committed when it ran.
     func read<T: Sendable>(_ function: String = #function, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         let started = ContinuousClock.now
         defer { report(function, since: started) }
         do {
-            try reachability.check(location: location)
-            return try await pool.client.withConnection { connection in
-                try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: .init()))
-            }
+            return try await leased(hooks: .init(), body)
         } catch {
             throw storageError(error, in: function)
+        }
+    }
+
+    /// A pooled connection for `body`, refused at once while the database is unreachable.
+    private func leased<T: Sendable>(
+        hooks: PostgresTransaction.CommitHooks, _ body: @Sendable (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        try reachability.check(location: location)
+        return try await pool.client.withConnection { connection in
+            try await body(PostgresTransaction(connection: connection, logger: logger, commitHooks: hooks))
         }
     }
 
